@@ -1,0 +1,26 @@
+import { parseArgs } from "node:util";
+
+/** Where a command writes; the binary passes process streams, tests pass buffers. */
+export interface Io {
+  stdout(text: string): void;
+  stderr(text: string): void;
+}
+
+/** A command line that cannot be understood: printed as one line, exit code 2. */
+export class UsageError extends Error {
+  override readonly name = "UsageError";
+}
+
+export function required(value: string | undefined, option: string): string {
+  if (value === undefined || value === "") throw new UsageError(`${option} is required`);
+  return value;
+}
+
+/** Strict option parsing shared by the commands: unknown options are usage errors. */
+export function parseOptions(
+  args: readonly string[],
+  options: Record<string, { type: "string" | "boolean" }>,
+): Record<string, string | boolean | undefined> {
+  const { values } = parseArgs({ args: [...args], options, strict: true, allowPositionals: false });
+  return values as Record<string, string | boolean | undefined>;
+}

@@ -1,0 +1,119 @@
+import Ajv, { type ErrorObject, type ValidateFunction } from "ajv";
+import { InputError, describeType, formatPath } from "./errors";
+
+/**
+ * Validates documents against the JSON Schemas kept in docs/ (the same files users read),
+ * and turns the first violation into an InputError naming the path and the expectation.
+ */
+const ajv = new Ajv({ allErrors: false, verbose: true, strict: true, allowUnionTypes: true });
+
+export function compileSchema(schema: object): ValidateFunction {
+  return ajv.compile(schema);
+}
+
+export function assertValid(
+  validate: ValidateFunction,
+  data: unknown,
+  source: string,
+  rootPath: readonly (string | number)[] = [],
+): void {
+  if (validate(data)) return;
+  const error = validate.errors?.[0];
+  if (!error) throw new InputError(source, formatPath(rootPath), "is not valid");
+  const { path, detail } = explain(error, data);
+  throw new InputError(source, formatPath([...rootPath, ...path]), detail);
+}
+
+function pointerSegments(pointer: string): (string | number)[] {
+  if (pointer === "") return [];
+  return pointer
+    .slice(1)
+    .split("/")
+    .map((raw) => raw.replace(/~1/g, "/").replace(/~0/g, "~"))
+    .map((s) => (/^(0|[1-9][0-9]*)$/.test(s) ? Number(s) : s));
+}
+
+function valueAt(data: unknown, segments: readonly (string | number)[]): unknown {
+  let current: unknown = data;
+  for (const segment of segments) {
+    if (current === null || typeof current !== "object") return undefined;
+    current = (current as Record<string | number, unknown>)[segment];
+  }
+  return current;
+}
+
+const TYPE_WORDS: Record<string, string> = {
+  string: "a string",
+  integer: "an integer",
+  number: "a number",
+  boolean: "a boolean",
+  object: "an object",
+  array: "an array",
+  null: "null",
+};
+
+function typeWords(type: unknown): string {
+  const types = Array.isArray(type) ? type : [type];
+  return types.map((t) => TYPE_WORDS[String(t)] ?? String(t)).join(" or ");
+}
+
+function explain(error: ErrorObject, data: unknown): { path: (string | number)[]; detail: string } {
+  const path = pointerSegments(error.instancePath);
+  const found = valueAt(data, path);
+  const parent = (error.parentSchema ?? {}) as { description?: string; properties?: object };
+  const expectation = parent.description;
+  if (error.propertyName !== undefined) {
+    // A propertyNames violation: name the offending key itself.
+    return {
+      path: [...path, error.propertyName],
+      detail: `is not a valid key (expected ${expectation ?? "a valid key"})`,
+    };
+  }
+  switch (error.keyword) {
+    case "required": {
+      const missing = (error.params as { missingProperty: string }).missingProperty;
+      const sub = (parent.properties as Record<string, { description?: string; type?: unknown }>)?.[
+        missing
+      ];
+      const what = sub?.description ?? (sub?.type ? typeWords(sub.type) : "a value");
+      return { path: [...path, missing], detail: `is required (expected ${what})` };
+    }
+    case "type": {
+      const types = typeWords((error.params as { type: unknown }).type);
+      const what = expectation ? `${expectation} (${types})` : types;
+      return { path, detail: `expected ${what}, got ${describeType(found)}` };
+    }
+    case "additionalProperties": {
+      const extra = (error.params as { additionalProperty: string }).additionalProperty;
+      const known = Object.keys(parent.properties ?? {}).join(", ");
+      return { path: [...path, extra], detail: `unknown key (expected one of: ${known})` };
+    }
+    case "enum": {
+      const allowed = (error.params as { allowedValues: unknown[] }).allowedValues;
+      return {
+        path,
+        detail: `expected one of ${allowed.map((v) => JSON.stringify(v)).join(", ")}, got ${JSON.stringify(found)}`,
+      };
+    }
+    case "const":
+      return {
+        path,
+        detail: `expected ${JSON.stringify((error.params as { allowedValue: unknown }).allowedValue)}, got ${JSON.stringify(found)}`,
+      };
+    case "minLength":
+      return {
+        path,
+        detail: `expected ${expectation ?? "a non-empty string"}, got an empty string`,
+      };
+    case "pattern":
+    case "format":
+      return {
+        path,
+        detail: `expected ${expectation ?? `a string matching ${String((error.params as { pattern?: string }).pattern)}`}, got ${JSON.stringify(found)}`,
+      };
+    case "propertyNames":
+      return { path, detail: `has an invalid key (expected ${expectation ?? "valid keys"})` };
+    default:
+      return { path, detail: `expected ${expectation ?? error.message ?? "a valid value"}` };
+  }
+}

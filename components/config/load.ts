@@ -1,0 +1,201 @@
+import * as fs from "node:fs";
+import * as YAML from "yaml";
+import runConfigSchema from "../../docs/run-config.schema.json";
+import { InputError } from "../common/errors";
+import { assertValid, compileSchema } from "../common/schema";
+import {
+  DEFAULT_START_DATE,
+  type Quantities,
+  type ResourceProfile,
+  type RunConfig,
+  type SparkBackend,
+  type SparkConfig,
+} from "./types";
+
+const validateRunConfig = compileSchema(runConfigSchema);
+
+/** Keys of the seed plugin's run_config that we accept (so old files load) but do not use. */
+const SEED_ONLY_KEYS = [
+  "startup_timeout",
+  "startup_time",
+  "volume",
+  "macro_params",
+  "variables_params",
+  "external_dependencies",
+  "authentication",
+  "failure_handlers",
+  "kubernetes_pod_templates",
+] as const;
+
+/** Reads a run config YAML file. Throws InputError naming the file and the key. */
+export function loadRunConfigFile(file: string): RunConfig {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, "utf8");
+  } catch (err) {
+    throw new InputError(
+      file,
+      "(file)",
+      `cannot be read (${(err as NodeJS.ErrnoException).code ?? String(err)})`,
+    );
+  }
+  return parseRunConfigText(text, file);
+}
+
+export function parseRunConfigText(text: string, source: string): RunConfig {
+  const doc = YAML.parseDocument(text, { uniqueKeys: true });
+  const problem = doc.errors[0];
+  if (problem) {
+    const line = problem.linePos?.[0];
+    const where = line ? `line ${line.line}, column ${line.col}` : "(top level)";
+    // The library appends the position and a code frame; the position is already in `where`.
+    const reason = problem.message.split("\n")[0]!.replace(/ at line \d+, column \d+:?$/, "");
+    throw new InputError(source, where, `expected YAML (${reason})`);
+  }
+  return normaliseRunConfig(doc.toJS({ maxAliasCount: 100 }) ?? {}, source);
+}
+
+/**
+ * Validates a run config given as a plain value (parsed YAML, or an object from code, in the
+ * same `{ run_config: {...} }` layout) and fills every default.
+ */
+export function normaliseRunConfig(data: unknown, source: string): RunConfig {
+  assertValid(validateRunConfig, data, source);
+  const raw = (data as { run_config?: RawRunConfig }).run_config ?? {};
+  const spark = raw.spark ?? {};
+  return {
+    image: raw.image ?? null,
+    imagePullPolicy: raw.image_pull_policy ?? "IfNotPresent",
+    namespace: raw.namespace ?? null,
+    experimentName: raw.experiment_name ?? null,
+    runName: raw.run_name ?? raw.experiment_name ?? null,
+    cronExpression: raw.cron_expression === undefined ? "@daily" : raw.cron_expression,
+    startDate: raw.start_date ?? DEFAULT_START_DATE,
+    description: raw.description ?? null,
+    serviceAccountName: raw.service_account_name ?? null,
+    imagePullSecrets: pullSecrets(raw.image_pull_secrets),
+    envVars: { ...(raw.env_vars ?? {}) },
+    secrets: (raw.secrets ?? []).map((s) => ({
+      deployType: s.deploy_type ?? "env",
+      deployTarget: s.deploy_target ?? null,
+      secret: s.secret,
+      key: s.key ?? null,
+    })),
+    resources: Object.fromEntries(
+      Object.entries(raw.resources ?? {}).map(([name, profile]) => [
+        name,
+        resourceProfile(profile),
+      ]),
+    ),
+    groupSparkNodes: raw.group_spark_nodes ?? true,
+    spark: sparkConfig(spark),
+    ignoredKeys: SEED_ONLY_KEYS.filter((key) => raw[key] !== undefined).map(
+      (key) => `run_config.${key}`,
+    ),
+  };
+}
+
+/** The seed wrote `image_pull_secrets` as one comma-separated string; lists are clearer. */
+function pullSecrets(value: string | string[] | undefined): string[] {
+  if (value === undefined) return [];
+  const list = typeof value === "string" ? value.split(",") : value;
+  return list.map((s) => s.trim()).filter((s) => s !== "");
+}
+
+function quantities(q: RawQuantities | undefined): Quantities {
+  return {
+    cpu: q?.cpu === undefined ? null : String(q.cpu),
+    memory: q?.memory ?? null,
+  };
+}
+
+function resourceProfile(p: RawResourceProfile): ResourceProfile {
+  return {
+    requests: quantities(p.requests),
+    limits: quantities(p.limits),
+    nodeSelectors: { ...(p.node_selectors ?? {}) },
+    labels: { ...(p.labels ?? {}) },
+    annotations: { ...(p.annotations ?? {}) },
+    tolerations: (p.tolerations ?? []).map((t) => ({
+      key: t.key ?? null,
+      operator: t.operator ?? null,
+      value: t.value ?? null,
+      effect: t.effect ?? null,
+      tolerationSeconds: t.toleration_seconds ?? null,
+    })),
+  };
+}
+
+function sparkConfig(s: RawSpark): SparkConfig {
+  // The seed accepted both spellings of the Kubernetes backend; one name is enough inside.
+  const type: SparkBackend | null =
+    s.type === undefined ? null : s.type === "k8s" ? "kubernetes" : s.type;
+  return {
+    type,
+    projectId: s.project_id ?? null,
+    region: s.region ?? null,
+    clusterName: s.cluster_name ?? null,
+    clusterConfig: { ...(s.cluster_config ?? {}) },
+    operatorFactory: s.operator_factory ?? null,
+    artifactsPath: s.artifacts_path ?? null,
+    userInitPath: s.user_init_path ?? null,
+    userPostInitPath: s.user_post_init_path ?? null,
+    datasetTypes: [...(s.dataset_types ?? [])],
+  };
+}
+
+interface RawQuantities {
+  cpu?: string | number;
+  memory?: string;
+}
+
+interface RawResourceProfile {
+  requests?: RawQuantities;
+  limits?: RawQuantities;
+  node_selectors?: Record<string, string>;
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+  tolerations?: {
+    key?: string;
+    operator?: "Equal" | "Exists";
+    value?: string;
+    effect?: "NoSchedule" | "PreferNoSchedule" | "NoExecute";
+    toleration_seconds?: number;
+  }[];
+}
+
+interface RawSpark {
+  type?: SparkBackend | "k8s";
+  project_id?: string;
+  region?: string;
+  cluster_name?: string;
+  cluster_config?: Record<string, unknown>;
+  operator_factory?: string;
+  artifacts_path?: string;
+  user_init_path?: string;
+  user_post_init_path?: string;
+  dataset_types?: string[];
+}
+
+type RawRunConfig = {
+  image?: string;
+  image_pull_policy?: "Always" | "IfNotPresent" | "Never";
+  namespace?: string;
+  experiment_name?: string;
+  run_name?: string;
+  cron_expression?: string | null;
+  start_date?: string;
+  description?: string | null;
+  service_account_name?: string;
+  image_pull_secrets?: string | string[];
+  env_vars?: Record<string, string>;
+  secrets?: {
+    deploy_type?: "env" | "volume";
+    deploy_target?: string | null;
+    secret: string;
+    key?: string | null;
+  }[];
+  resources?: Record<string, RawResourceProfile>;
+  group_spark_nodes?: boolean;
+  spark?: RawSpark;
+} & Partial<Record<(typeof SEED_ONLY_KEYS)[number], unknown>>;

@@ -1,0 +1,15 @@
+/**
+ * kedro-airflow-k8s: plan, render and deploy Airflow DAGs for Kedro pipelines whose Spark
+ * nodes run on Dataproc, Dataproc Serverless or Kubernetes. The pure core (load, plan) is
+ * exported for programs and tests; the Pulumi component builds on it.
+ */
+export { InputError } from "./common/errors";
+export { loadManifestFile, normaliseManifest, parseManifestText } from "./manifest/load";
+export type { DatasetInfo, Manifest, ManifestNode, ProjectInfo } from "./manifest/types";
+export { loadRunConfigFile, normaliseRunConfig, parseRunConfigText } from "./config/load";
+export type { RunConfig, SparkBackend, SparkConfig } from "./config/types";
+export { SPARK_TAG } from "./planning/detect";
+export type { ReasonCode } from "./planning/detect";
+export { planPipeline } from "./planning/plan";
+export type { Plan, PlanCounts, PlanEdge, PlanGroup, PlanReason } from "./planning/plan";
+export { planToJson, planToMermaid, planToText } from "./planning/report";

@@ -1,0 +1,175 @@
+import { InputError, formatPath } from "../common/errors";
+import { Heap } from "../common/heap";
+import { baseDatasetName, isParameter, type Manifest, type ManifestNode } from "./types";
+
+/** One dataset carried along an edge, under the names each side uses (they differ when transcoded). */
+export interface EdgeDataset {
+  /** The name in the producer's outputs, e.g. `trips@spark`. */
+  produced: string;
+  /** The name in the consumer's inputs, e.g. `trips@pandas`. */
+  consumed: string;
+}
+
+/** A dependency between two nodes, with every dataset that makes it. */
+export interface Edge {
+  from: number;
+  to: number;
+  datasets: EdgeDataset[];
+}
+
+/**
+ * The pipeline as a graph: nodes in a topological order and one edge per producer/consumer
+ * pair. Node ids are positions in `nodes`; an edge always goes from a lower id to a higher one.
+ */
+export interface PipelineGraph {
+  nodes: ManifestNode[];
+  edges: Edge[];
+  /** Edge ids leaving / entering each node, in edge order. */
+  outEdges: number[][];
+  inEdges: number[][];
+  /** Free inputs: datasets some node reads that no node produces (raw data, by base name). */
+  freeInputs: Set<string>;
+}
+
+/**
+ * Builds the dependency graph of a manifest and checks what Kedro would reject: duplicate
+ * node names, two producers of one dataset (transcoded names count as one), and cycles.
+ */
+export function buildPipelineGraph(manifest: Manifest, source: string): PipelineGraph {
+  const nodes = manifest.nodes;
+  const firstIndex = new Map<string, number>();
+  nodes.forEach((node, i) => {
+    const seen = firstIndex.get(node.name);
+    if (seen !== undefined) {
+      throw new InputError(
+        source,
+        formatPath(["nodes", i, "name"]),
+        `duplicate node name ${JSON.stringify(node.name)} (also nodes[${seen}]); node names must be unique`,
+      );
+    }
+    firstIndex.set(node.name, i);
+  });
+
+  // Producer of each dataset, by base name so that `x@spark` and `x@pandas` are one dataset.
+  const producer = new Map<string, { node: number; name: string; at: number }>();
+  nodes.forEach((node, i) => {
+    node.outputs.forEach((output, j) => {
+      const base = baseDatasetName(output);
+      const other = producer.get(base);
+      if (other !== undefined) {
+        const where =
+          other.node === i
+            ? "this node"
+            : `node ${JSON.stringify(nodes[other.node]!.name)} (nodes[${other.node}])`;
+        throw new InputError(
+          source,
+          formatPath(["nodes", i, "outputs", j]),
+          `dataset ${JSON.stringify(output)} is already produced by ${where} as ${JSON.stringify(other.name)}; each dataset has one producer`,
+        );
+      }
+      producer.set(base, { node: i, name: output, at: j });
+    });
+  });
+
+  // Edges in the manifest's numbering first, merged per (producer, consumer) pair.
+  const rawEdges: Edge[] = [];
+  const freeInputs = new Set<string>();
+  nodes.forEach((node, consumer) => {
+    const byProducer = new Map<number, Edge>();
+    for (const input of node.inputs) {
+      if (isParameter(input)) continue;
+      const made = producer.get(baseDatasetName(input));
+      if (made === undefined) {
+        freeInputs.add(baseDatasetName(input));
+        continue;
+      }
+      let edge = byProducer.get(made.node);
+      if (edge === undefined) {
+        edge = { from: made.node, to: consumer, datasets: [] };
+        byProducer.set(made.node, edge);
+        rawEdges.push(edge);
+      }
+      if (!edge.datasets.some((d) => d.consumed === input)) {
+        edge.datasets.push({ produced: made.name, consumed: input });
+      }
+    }
+  });
+
+  const order = topologicalOrder(nodes.length, rawEdges, (cycle) => {
+    const names = cycle.map((i) => JSON.stringify(nodes[i]!.name));
+    return new InputError(
+      source,
+      formatPath(["nodes", cycle[0]!]),
+      `nodes form a cycle: ${names.join(" -> ")} -> ${names[0]}; a pipeline must be acyclic`,
+    );
+  });
+
+  // Renumber nodes so that ids follow the topological order.
+  const newId = new Array<number>(nodes.length);
+  order.forEach((old, position) => (newId[old] = position));
+  const sortedNodes = order.map((old) => nodes[old]!);
+  const edges = rawEdges
+    .map((e) => ({ from: newId[e.from]!, to: newId[e.to]!, datasets: e.datasets }))
+    .sort((a, b) => a.to - b.to || a.from - b.from);
+  const outEdges: number[][] = sortedNodes.map(() => []);
+  const inEdges: number[][] = sortedNodes.map(() => []);
+  edges.forEach((e, id) => {
+    outEdges[e.from]!.push(id);
+    inEdges[e.to]!.push(id);
+  });
+  return { nodes: sortedNodes, edges, outEdges, inEdges, freeInputs };
+}
+
+/**
+ * A topological order that keeps the given order wherever it is already valid (the exporter
+ * writes Kedro's order, so usually nothing moves). Calls `onCycle` with one cycle if any.
+ */
+function topologicalOrder(
+  count: number,
+  edges: readonly Edge[],
+  onCycle: (cycle: number[]) => Error,
+): number[] {
+  if (edges.every((e) => e.from < e.to)) return Array.from({ length: count }, (_, i) => i);
+  const succ: number[][] = Array.from({ length: count }, () => []);
+  const indegree = new Array<number>(count).fill(0);
+  for (const e of edges) {
+    succ[e.from]!.push(e.to);
+    indegree[e.to]! += 1;
+  }
+  // Ready nodes leave in their original order: a binary heap on the original index.
+  const heap = new Heap<number>((a, b) => a - b);
+  for (let i = 0; i < count; i++) if (indegree[i] === 0) heap.push(i);
+  const order: number[] = [];
+  while (heap.size > 0) {
+    const n = heap.pop();
+    order.push(n);
+    for (const m of succ[n]!) {
+      indegree[m]! -= 1;
+      if (indegree[m] === 0) heap.push(m);
+    }
+  }
+  if (order.length === count) return order;
+  throw onCycle(findCycle(succ, indegree));
+}
+
+/**
+ * Walks backwards among the nodes Kahn could not free (each has an unfreed predecessor)
+ * until a node repeats: that loop, reversed, is a cycle.
+ */
+function findCycle(succ: number[][], indegree: number[]): number[] {
+  const pred: number[][] = succ.map(() => []);
+  succ.forEach((targets, from) => targets.forEach((to) => pred[to]!.push(from)));
+  const stuck = (n: number) => indegree[n]! > 0;
+  let current = indegree.findIndex((d) => d > 0);
+  const seenAt = new Map<number, number>();
+  const walk: number[] = [];
+  while (!seenAt.has(current)) {
+    seenAt.set(current, walk.length);
+    walk.push(current);
+    current = pred[current]!.find(stuck)!;
+  }
+  const cycle = walk.slice(seenAt.get(current)).reverse();
+  // Start the message at the smallest index so it reads the same every time.
+  const start = cycle.indexOf(Math.min(...cycle));
+  return [...cycle.slice(start), ...cycle.slice(0, start)];
+}

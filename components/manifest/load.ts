@@ -1,0 +1,87 @@
+import * as fs from "node:fs";
+import manifestSchema from "../../docs/manifest.schema.json";
+import { InputError } from "../common/errors";
+import { assertValid, compileSchema } from "../common/schema";
+import type { DatasetInfo, Manifest, ManifestNode } from "./types";
+
+const validateManifest = compileSchema(manifestSchema);
+
+/** Reads and validates a manifest file. Throws InputError naming the file and the path. */
+export function loadManifestFile(file: string): Manifest {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, "utf8");
+  } catch (err) {
+    throw new InputError(
+      file,
+      "(file)",
+      `cannot be read (${(err as NodeJS.ErrnoException).code ?? String(err)})`,
+    );
+  }
+  return parseManifestText(text, file);
+}
+
+export function parseManifestText(text: string, source: string): Manifest {
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (err) {
+    throw new InputError(source, "(top level)", `expected JSON (${(err as Error).message})`);
+  }
+  return normaliseManifest(data, source);
+}
+
+/**
+ * Validates a manifest given as a plain value (parsed JSON, or an object from code) and
+ * fills every default. `source` names it in error messages.
+ */
+export function normaliseManifest(data: unknown, source: string): Manifest {
+  assertValid(validateManifest, data, source);
+  // The schema guarantees the shapes below; only defaults are filled here.
+  const raw = data as RawManifest;
+  const datasets: Record<string, DatasetInfo> = {};
+  for (const name of Object.keys(raw.datasets ?? {}).sort()) {
+    const entry = raw.datasets![name]!;
+    datasets[name] = { type: entry.type, classes: [...(entry.classes ?? [])] };
+  }
+  return {
+    schemaVersion: 1,
+    project: {
+      name: raw.project.name,
+      package: raw.project.package ?? null,
+      kedroVersion: raw.project.kedroVersion ?? null,
+    },
+    pipeline: raw.pipeline ?? "__default__",
+    env: raw.env ?? null,
+    nodes: raw.nodes.map((n): ManifestNode => ({
+      name: n.name,
+      func: n.func ?? null,
+      namespace: n.namespace ?? null,
+      inputs: [...n.inputs],
+      outputs: [...n.outputs],
+      tags: [...(n.tags ?? [])],
+      inputTypes: [...(n.inputTypes ?? [])],
+      outputTypes: [...(n.outputTypes ?? [])],
+    })),
+    datasets,
+    warnings: [...(raw.warnings ?? [])],
+  };
+}
+
+interface RawManifest {
+  project: { name: string; package?: string | null; kedroVersion?: string | null };
+  pipeline?: string;
+  env?: string | null;
+  nodes: {
+    name: string;
+    func?: string | null;
+    namespace?: string | null;
+    inputs: string[];
+    outputs: string[];
+    tags?: string[];
+    inputTypes?: string[];
+    outputTypes?: string[];
+  }[];
+  datasets?: Record<string, { type: string; classes?: string[] }>;
+  warnings?: string[];
+}

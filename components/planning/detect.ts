@@ -1,0 +1,153 @@
+import type { PipelineGraph } from "../manifest/graph";
+import type { DatasetInfo, ManifestNode } from "../manifest/types";
+
+/** Why a node runs inside a Spark group. Codes follow the seed's detection rules. */
+export type ReasonCode =
+  | "tag" //          rule 1: the node carries the pyspark group tag
+  | "type-hint" //    rule 2: a parameter or return annotation is a PySpark DataFrame
+  | "spark-dataset" // rule 3: an input or output is a Spark dataset in the catalog
+  | "sandwiched" //   rule 4: the node lies on a path that leaves its Spark group and comes back
+  | "in-memory"; //   its data is never persisted, so it must share a process with its partner
+
+export interface Reason {
+  code: ReasonCode;
+  /** The facts behind the decision, for a person to check, e.g. the dataset and its class. */
+  evidence: string;
+}
+
+export const RULE_NUMBER: Record<ReasonCode, number | null> = {
+  tag: 1,
+  "type-hint": 2,
+  "spark-dataset": 3,
+  sandwiched: 4,
+  "in-memory": null,
+};
+
+export const SPARK_TAG = "kedro-airflow-k8s:group:pyspark";
+
+/** Qualified names of the PySpark DataFrame classes (classic, Connect, 4.x, pandas-on-Spark). */
+export const SPARK_DATAFRAME_CLASSES: ReadonlySet<string> = new Set([
+  "pyspark.sql.dataframe.DataFrame",
+  "pyspark.sql.DataFrame",
+  "pyspark.sql.connect.dataframe.DataFrame",
+  "pyspark.sql.classic.dataframe.DataFrame",
+  "pyspark.pandas.frame.DataFrame",
+]);
+
+/**
+ * Spark dataset classes by the kedro-datasets package that holds them. A class matches when
+ * it sits in that package under one of DATASET_ROOTS (or is written relative to it, as catalog
+ * `type` strings are), so `spark.DeltaTableDataset` is Spark and `pandas.DeltaTableDataset` not.
+ */
+const SPARK_DATASETS_BY_PACKAGE: Readonly<Record<string, ReadonlySet<string>>> = {
+  spark: new Set([
+    "SparkDataset",
+    "SparkDataSet",
+    "SparkDatasetV2",
+    "SparkHiveDataset",
+    "SparkHiveDataSet",
+    "SparkJDBCDataset",
+    "SparkJDBCDataSet",
+    "SparkStreamingDataset",
+    "SparkStreamingDataSet",
+    "DeltaTableDataset",
+    "DeltaTableDataSet",
+    "GBQQueryDataset",
+    "GBQQueryDataSet",
+  ]),
+  databricks: new Set(["ManagedTableDataset", "ManagedTableDataSet", "ExternalTableDataset"]),
+};
+const DATASET_ROOTS = ["kedro_datasets.", "kedro_datasets_experimental.", "kedro.extras.datasets."];
+
+const MEMORY_DATASETS: ReadonlySet<string> = new Set([
+  "MemoryDataset",
+  "MemoryDataSet",
+  "SharedMemoryDataset",
+  "SharedMemoryDataSet",
+]);
+
+function lastSegment(qualified: string): string {
+  return qualified.slice(qualified.lastIndexOf(".") + 1);
+}
+
+function isKnownSparkDatasetClass(qualified: string): boolean {
+  const root = DATASET_ROOTS.find((r) => qualified.startsWith(r));
+  const relative = root ? qualified.slice(root.length) : qualified;
+  const pkg = relative.slice(0, relative.indexOf("."));
+  return SPARK_DATASETS_BY_PACKAGE[pkg]?.has(lastSegment(qualified)) ?? false;
+}
+
+/** Decides, from catalog facts alone, what kind of storage a dataset name is. */
+export class Catalog {
+  private readonly userTypes: readonly string[];
+
+  constructor(
+    private readonly datasets: Readonly<Record<string, DatasetInfo>>,
+    userDatasetTypes: readonly string[] = [],
+  ) {
+    this.userTypes = userDatasetTypes;
+  }
+
+  /** The class (or configured type) that makes `name` a Spark dataset, or null. */
+  sparkClassOf(name: string): string | null {
+    const info = this.datasets[name];
+    if (info === undefined) return null;
+    const candidates = [...info.classes, info.type];
+    for (const cls of candidates) {
+      if (isKnownSparkDatasetClass(cls)) return cls;
+      for (const user of this.userTypes) {
+        if (user.includes(".") ? cls === user : lastSegment(cls) === user) return cls;
+      }
+    }
+    return null;
+  }
+
+  /** True when data written under `name` does not outlive the process that wrote it. */
+  isInMemory(name: string): boolean {
+    const info = this.datasets[name];
+    if (info === undefined) return true;
+    return [...info.classes, info.type].some((cls) => MEMORY_DATASETS.has(lastSegment(cls)));
+  }
+
+  has(name: string): boolean {
+    return this.datasets[name] !== undefined;
+  }
+
+  typeOf(name: string): string | null {
+    return this.datasets[name]?.type ?? null;
+  }
+}
+
+/** Rules 1-3, in the seed's order; rule 4 needs the grouping and is decided there. */
+export function detectSparkNode(node: ManifestNode, catalog: Catalog): Reason | null {
+  if (node.tags.includes(SPARK_TAG)) {
+    return { code: "tag", evidence: `tagged ${SPARK_TAG}` };
+  }
+  const hinted = node.inputTypes.find((t) => SPARK_DATAFRAME_CLASSES.has(t));
+  if (hinted !== undefined) {
+    return { code: "type-hint", evidence: `a parameter is annotated with ${hinted}` };
+  }
+  const returned = node.outputTypes.find((t) => SPARK_DATAFRAME_CLASSES.has(t));
+  if (returned !== undefined) {
+    return { code: "type-hint", evidence: `the return value is annotated with ${returned}` };
+  }
+  for (const [side, names] of [
+    ["input", node.inputs],
+    ["output", node.outputs],
+  ] as const) {
+    for (const name of names) {
+      const cls = catalog.sparkClassOf(name);
+      if (cls !== null) {
+        const type = catalog.typeOf(name);
+        const via = type !== null && type !== cls ? `${type}, a ${cls}` : cls;
+        return { code: "spark-dataset", evidence: `${side} ${JSON.stringify(name)} is a ${via}` };
+      }
+    }
+  }
+  return null;
+}
+
+/** Detection for every node of the graph, by node id; null for default nodes. */
+export function detectSparkNodes(graph: PipelineGraph, catalog: Catalog): (Reason | null)[] {
+  return graph.nodes.map((node) => detectSparkNode(node, catalog));
+}

@@ -1,0 +1,326 @@
+import { InputError } from "../components/common/errors";
+import { parseRunConfigText, normaliseRunConfig } from "../components/config/load";
+import { buildPipelineGraph } from "../components/manifest/graph";
+import { parseManifestText } from "../components/manifest/load";
+
+const manifestText = (nodes: unknown, extra: object = {}) =>
+  JSON.stringify({ schemaVersion: 1, project: { name: "p" }, nodes, ...extra });
+
+/** Parses and builds the graph, returning the one-line message of the InputError thrown. */
+function manifestError(text: string): string {
+  try {
+    const m = parseManifestText(text, "m.json");
+    buildPipelineGraph(m, "m.json");
+  } catch (err) {
+    expect(err).toBeInstanceOf(InputError);
+    expect((err as Error).message).not.toContain("\n");
+    return (err as Error).message;
+  }
+  throw new Error("expected an InputError");
+}
+
+describe("manifest: defaults", () => {
+  it("fills every optional field", () => {
+    const m = parseManifestText(
+      manifestText([{ name: "a", inputs: [], outputs: ["x"] }]),
+      "m.json",
+    );
+    expect(m).toEqual({
+      schemaVersion: 1,
+      project: { name: "p", package: null, kedroVersion: null },
+      pipeline: "__default__",
+      env: null,
+      nodes: [
+        {
+          name: "a",
+          func: null,
+          namespace: null,
+          inputs: [],
+          outputs: ["x"],
+          tags: [],
+          inputTypes: [],
+          outputTypes: [],
+        },
+      ],
+      datasets: {},
+      warnings: [],
+    });
+  });
+  it("accepts and ignores keys it does not know, for newer exporters", () => {
+    const m = parseManifestText(manifestText([], { future: 1 }), "m.json");
+    expect(m.nodes).toEqual([]);
+  });
+});
+
+describe("manifest: bad input names the file, the path and the expectation", () => {
+  it.each([
+    ["not JSON", "{nodes: [", /^m\.json: \(top level\): expected JSON \(/],
+    ["not an object", "[]", /^m\.json: \(top level\): expected an object.*, got an array$/],
+    [
+      "no schemaVersion",
+      JSON.stringify({ project: { name: "p" }, nodes: [] }),
+      /^m\.json: schemaVersion: is required \(expected the number 1\)$/,
+    ],
+    [
+      "another schemaVersion",
+      JSON.stringify({ schemaVersion: 2, project: { name: "p" }, nodes: [] }),
+      /^m\.json: schemaVersion: expected 1, got 2$/,
+    ],
+    [
+      "no project name",
+      JSON.stringify({ schemaVersion: 1, project: {}, nodes: [] }),
+      /^m\.json: project\.name: is required/,
+    ],
+    [
+      "no nodes",
+      JSON.stringify({ schemaVersion: 1, project: { name: "p" } }),
+      /^m\.json: nodes: is required/,
+    ],
+    [
+      "a node without a name",
+      manifestText([{ inputs: [], outputs: [] }]),
+      /^m\.json: nodes\[0\]\.name: is required/,
+    ],
+    [
+      "a node without inputs",
+      manifestText([{ name: "a", outputs: [] }]),
+      /^m\.json: nodes\[0\]\.inputs: is required/,
+    ],
+    [
+      "inputs of the wrong type",
+      manifestText([{ name: "a", inputs: "x", outputs: [] }]),
+      /^m\.json: nodes\[0\]\.inputs: expected an array of dataset names.* \(an array\), got a string$/,
+    ],
+    [
+      "a number as a dataset name",
+      manifestText([{ name: "a", inputs: [3], outputs: [] }]),
+      /^m\.json: nodes\[0\]\.inputs\[0\]: expected .*\(a string\), got an integer$/,
+    ],
+    [
+      "an empty node name",
+      manifestText([{ name: "", inputs: [], outputs: [] }]),
+      /^m\.json: nodes\[0\]\.name: expected a non-empty string/,
+    ],
+    [
+      "a dataset without a type",
+      manifestText([], { datasets: { x: {} } }),
+      /^m\.json: datasets\.x\.type: is required/,
+    ],
+    [
+      "an odd dataset name in the path",
+      manifestText([], { datasets: { "a b@spark": { type: 3 } } }),
+      /^m\.json: datasets\["a b@spark"\]\.type: expected/,
+    ],
+    [
+      "a duplicate node name",
+      manifestText([
+        { name: "a", inputs: [], outputs: ["x"] },
+        { name: "a", inputs: [], outputs: ["y"] },
+      ]),
+      /^m\.json: nodes\[1\]\.name: duplicate node name "a" \(also nodes\[0\]\); node names must be unique$/,
+    ],
+    [
+      "two producers of one dataset",
+      manifestText([
+        { name: "a", inputs: [], outputs: ["x"] },
+        { name: "b", inputs: [], outputs: ["x"] },
+      ]),
+      /^m\.json: nodes\[1\]\.outputs\[0\]: dataset "x" is already produced by node "a" \(nodes\[0\]\) as "x"; each dataset has one producer$/,
+    ],
+    [
+      "two producers through transcoding",
+      manifestText([
+        { name: "a", inputs: [], outputs: ["x@spark"] },
+        { name: "b", inputs: [], outputs: ["x@pandas"] },
+      ]),
+      /^m\.json: nodes\[1\]\.outputs\[0\]: dataset "x@pandas" is already produced by node "a" \(nodes\[0\]\) as "x@spark"/,
+    ],
+    [
+      "a cycle among nodes",
+      manifestText([
+        { name: "a", inputs: ["z"], outputs: ["x"] },
+        { name: "b", inputs: ["x"], outputs: ["y"] },
+        { name: "c", inputs: ["y"], outputs: ["z"] },
+        { name: "d", inputs: ["y"], outputs: ["w"] },
+      ]),
+      /^m\.json: nodes\[0\]: nodes form a cycle: "a" -> "b" -> "c" -> "a"; a pipeline must be acyclic$/,
+    ],
+    [
+      "a node reading its own output",
+      manifestText([{ name: "a", inputs: ["x"], outputs: ["x"] }]),
+      /^m\.json: nodes\[0\]: nodes form a cycle: "a" -> "a"/,
+    ],
+  ])("%s", (_, text, expected) => {
+    expect(manifestError(text)).toMatch(expected);
+  });
+});
+
+function configError(text: string): string {
+  try {
+    parseRunConfigText(text, "c.yaml");
+  } catch (err) {
+    expect(err).toBeInstanceOf(InputError);
+    expect((err as Error).message).not.toContain("\n");
+    return (err as Error).message;
+  }
+  throw new Error("expected an InputError");
+}
+
+describe("run config", () => {
+  it("fills the seed's defaults and ours", () => {
+    const c = parseRunConfigText("run_config:\n  image: img:1\n", "c.yaml");
+    expect(c).toMatchObject({
+      image: "img:1",
+      imagePullPolicy: "IfNotPresent",
+      cronExpression: "@daily",
+      startDate: "20250101",
+      groupSparkNodes: true,
+      imagePullSecrets: [],
+      spark: { type: null, datasetTypes: [], clusterConfig: {} },
+      ignoredKeys: [],
+    });
+  });
+
+  it("reads a seed plugin config, keeping its names", () => {
+    const c = parseRunConfigText(
+      `host: https://airflow.example.com
+output: gs://bucket/dags
+run_config:
+  image: airflow-k8s-plugin-demo
+  image_pull_policy: Always
+  startup_timeout: 600
+  namespace: airflow
+  experiment_name: demo
+  cron_expression: null
+  start_date: "20210721"
+  image_pull_secrets: one, two
+  service_account_name: airflow
+  volume: {size: 1Gi}
+  secrets:
+    - {deploy_type: env, deploy_target: SQL_CONN, secret: airflow-secrets, key: sql_alchemy_conn}
+    - {secret: all-keys}
+  resources:
+    __default__:
+      node_selectors: {pool: default}
+      tolerations: [{key: group, value: data, effect: NoExecute}]
+      requests: {cpu: 1, memory: 1Gi}
+  spark:
+    type: k8s
+    project_id: proj
+    region: europe-west1
+    cluster_name: ephemeral
+    artifacts_path: gs://bucket/packages
+    cluster_config: {run_script: "local:///home/kedro/spark_run.py"}
+    dataset_types: [LazySparkDataset]
+`,
+      "c.yaml",
+    );
+    expect(c).toMatchObject({
+      runName: "demo",
+      cronExpression: null,
+      startDate: "20210721",
+      imagePullSecrets: ["one", "two"],
+      secrets: [
+        {
+          deployType: "env",
+          deployTarget: "SQL_CONN",
+          secret: "airflow-secrets",
+          key: "sql_alchemy_conn",
+        },
+        { deployType: "env", deployTarget: null, secret: "all-keys", key: null },
+      ],
+      resources: {
+        __default__: {
+          requests: { cpu: "1", memory: "1Gi" },
+          nodeSelectors: { pool: "default" },
+          tolerations: [
+            {
+              key: "group",
+              value: "data",
+              effect: "NoExecute",
+              operator: null,
+              tolerationSeconds: null,
+            },
+          ],
+        },
+      },
+      spark: { type: "kubernetes", projectId: "proj", datasetTypes: ["LazySparkDataset"] },
+      ignoredKeys: ["run_config.startup_timeout", "run_config.volume"],
+    });
+  });
+
+  it("accepts the same shape as a plain object from code", () => {
+    const c = normaliseRunConfig(
+      { run_config: { group_spark_nodes: false, image_pull_secrets: ["a"] } },
+      "runConfig",
+    );
+    expect(c).toMatchObject({ groupSparkNodes: false, imagePullSecrets: ["a"] });
+  });
+
+  it.each([
+    ["not YAML", "run_config: [", /^c\.yaml: line 1, column \d+: expected YAML \(/],
+    [
+      "duplicate keys",
+      "run_config:\n  image: a\n  image: b\n",
+      /^c\.yaml: line 3, column \d+: expected YAML \(.*[Mm]ap keys must be unique/,
+    ],
+    [
+      "no run_config",
+      "host: x\n",
+      /^c\.yaml: run_config: is required \(expected an object describing where and how the pipeline runs\)$/,
+    ],
+    ["an empty file", "", /^c\.yaml: run_config: is required/],
+    [
+      "an unknown top-level key",
+      "run_config: {}\nhosts: x\n",
+      /^c\.yaml: hosts: unknown key \(expected one of: host, output, run_config\)$/,
+    ],
+    [
+      "a typo in run_config",
+      "run_config:\n  group_spark_node: false\n",
+      /^c\.yaml: run_config\.group_spark_node: unknown key \(expected one of: image, /,
+    ],
+    [
+      "an unknown spark.type",
+      "run_config:\n  spark:\n    type: emr\n",
+      /^c\.yaml: run_config\.spark\.type: expected one of "dataproc", "dataproc-serverless", "k8s", "kubernetes", "custom", got "emr"$/,
+    ],
+    [
+      "a wrong type",
+      "run_config:\n  group_spark_nodes: yes\n",
+      /^c\.yaml: run_config\.group_spark_nodes: expected .*\(a boolean\), got a string$/,
+    ],
+    [
+      "a bad start date",
+      "run_config:\n  start_date: '2021-07-21'\n",
+      /^c\.yaml: run_config\.start_date: expected a date as YYYYMMDD, got "2021-07-21"$/,
+    ],
+    [
+      "an unquoted start date",
+      "run_config:\n  start_date: 20210721\n",
+      /^c\.yaml: run_config\.start_date: expected a date as YYYYMMDD \(a string\), got an integer$/,
+    ],
+    [
+      "a bad artifacts path",
+      "run_config:\n  spark:\n    artifacts_path: s3://b/p\n",
+      /^c\.yaml: run_config\.spark\.artifacts_path: expected a GCS location gs:\/\/bucket\/prefix/,
+    ],
+    [
+      "a bad env var name",
+      "run_config:\n  env_vars:\n    1BAD: x\n",
+      /^c\.yaml: run_config\.env_vars\["1BAD"\]: is not a valid key \(expected environment variable names \(\[A-Za-z_\]\[A-Za-z0-9_\]\*\)\)$/,
+    ],
+    [
+      "a secret without a name",
+      "run_config:\n  secrets:\n    - key: k\n",
+      /^c\.yaml: run_config\.secrets\[0\]\.secret: is required \(expected a non-empty Kubernetes Secret name\)$/,
+    ],
+    [
+      "a bad toleration effect",
+      "run_config:\n  resources:\n    big:\n      tolerations: [{effect: Never}]\n",
+      /^c\.yaml: run_config\.resources\.big\.tolerations\[0\]\.effect: expected one of/,
+    ],
+  ])("rejects %s", (_, text, expected) => {
+    expect(configError(text)).toMatch(expected);
+  });
+});
