@@ -21,6 +21,13 @@ describe("rule 1: the pyspark tag", () => {
       evidence: `tagged ${TAG}`,
     });
   });
+  it("takes the dotted spelling that Kedro 0.19+ allows (no colons in tags)", () => {
+    const dotted = "kedro-airflow-k8s.group.pyspark";
+    expect(detectSparkNode(node({ tags: [dotted] }), new Catalog({}))).toEqual({
+      code: "tag",
+      evidence: `tagged ${dotted}`,
+    });
+  });
   it("ignores look-alike tags", () => {
     const n = node({ tags: ["kedro-airflow-k8s:group:spark", "pyspark", `${TAG} `] });
     expect(detectSparkNode(n, new Catalog({}))).toBeNull();

@@ -1,23 +1,45 @@
-import { InputError } from "../components/common/errors";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { run } from "../components/cli/main";
 import { parseRunConfigText, normaliseRunConfig } from "../components/config/load";
-import { buildPipelineGraph } from "../components/manifest/graph";
 import { parseManifestText } from "../components/manifest/load";
 
 const manifestText = (nodes: unknown, extra: object = {}) =>
   JSON.stringify({ schemaVersion: 1, project: { name: "p" }, nodes, ...extra });
 
-/** Parses and builds the graph, returning the one-line message of the InputError thrown. */
-function manifestError(text: string): string {
+/**
+ * Runs `plan --manifest <text> --mermaid <file>` through the CLI: the error must be one line
+ * naming the file, exit code 2, and the Mermaid file must not exist. Returns the message with
+ * the temporary folder left out, so the cases read `m.json: path: expectation`.
+ */
+function cliError(args: (dir: string) => string[], files: Record<string, string>): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "kak-inputs-"));
   try {
-    const m = parseManifestText(text, "m.json");
-    buildPipelineGraph(m, "m.json");
-  } catch (err) {
-    expect(err).toBeInstanceOf(InputError);
-    expect((err as Error).message).not.toContain("\n");
-    return (err as Error).message;
+    for (const [name, text] of Object.entries(files)) fs.writeFileSync(path.join(dir, name), text);
+    let out = "";
+    let err = "";
+    const code = run([...args(dir), "--mermaid", path.join(dir, "plan.mmd")], {
+      stdout: (t) => (out += t),
+      stderr: (t) => (err += t),
+    });
+    expect(code).toBe(2);
+    expect(out).toBe("");
+    expect(err.endsWith("\n")).toBe(true);
+    expect(err.trimEnd().split("\n")).toHaveLength(1);
+    expect(fs.readdirSync(dir).sort()).toEqual(Object.keys(files).sort()); // nothing written
+    return err
+      .trimEnd()
+      .replace("kedro-airflow-k8s: error: ", "")
+      .split(`${dir}${path.sep}`)
+      .join("");
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
   }
-  throw new Error("expected an InputError");
 }
+
+const manifestError = (text: string) =>
+  cliError((dir) => ["plan", "--manifest", path.join(dir, "m.json")], { "m.json": text });
 
 describe("manifest: defaults", () => {
   it("fills every optional field", () => {
@@ -155,16 +177,15 @@ describe("manifest: bad input names the file, the path and the expectation", () 
   });
 });
 
-function configError(text: string): string {
-  try {
-    parseRunConfigText(text, "c.yaml");
-  } catch (err) {
-    expect(err).toBeInstanceOf(InputError);
-    expect((err as Error).message).not.toContain("\n");
-    return (err as Error).message;
-  }
-  throw new Error("expected an InputError");
-}
+const GOOD_MANIFEST = JSON.stringify({ schemaVersion: 1, project: { name: "p" }, nodes: [] });
+const configError = (text: string) =>
+  cliError(
+    (dir) => ["plan", "--manifest", path.join(dir, "m.json"), "--config", path.join(dir, "c.yaml")],
+    {
+      "m.json": GOOD_MANIFEST,
+      "c.yaml": text,
+    },
+  );
 
 describe("run config", () => {
   it("fills the seed's defaults and ours", () => {

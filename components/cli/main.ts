@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { InputError } from "../common/errors";
+import { runCompile } from "./compile-command";
 import { runManifest } from "./manifest-command";
 import { runPlan } from "./plan-command";
 import { UsageError, type Io } from "./io";
@@ -9,6 +10,8 @@ const USAGE = `Usage: kedro-airflow-k8s <command> [options]
 Commands:
   plan      --manifest FILE [--config FILE] [--json] [--mermaid FILE]
             Detect Spark nodes, group nodes into Airflow tasks and show the plan.
+  compile   --manifest FILE --config FILE --out DIR [--project DIR]
+            Write DIR/dags/<dag_id>.py and DIR/artifacts/* (init and run scripts) for the plan.
   manifest  --project DIR [--env ENV] [--pipeline NAME] [--python PATH] [--out FILE]
             Export a Kedro project's pipeline as a manifest (runs the project's Python).
 
@@ -24,6 +27,8 @@ export function run(argv: readonly string[], io: Io): number {
         return runPlan(rest, io);
       case "manifest":
         return runManifest(rest, io);
+      case "compile":
+        return runCompile(rest, io);
       case "-h":
       case "--help":
       case "help":

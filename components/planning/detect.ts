@@ -23,7 +23,10 @@ export const RULE_NUMBER: Record<ReasonCode, number | null> = {
   "in-memory": null,
 };
 
+/** The seed's tag. Kedro 0.19 and 1.x allow only letters, digits, `_`, `-` and `.` in tags... */
 export const SPARK_TAG = "kedro-airflow-k8s:group:pyspark";
+/** ...so a project on those lines writes it with dots. Both spellings mark a Spark node. */
+export const SPARK_TAG_DOTTED = "kedro-airflow-k8s.group.pyspark";
 
 /** Qualified names of the PySpark DataFrame classes (classic, Connect, 4.x, pandas-on-Spark). */
 export const SPARK_DATAFRAME_CLASSES: ReadonlySet<string> = new Set([
@@ -120,8 +123,9 @@ export class Catalog {
 
 /** Rules 1-3, in the seed's order; rule 4 needs the grouping and is decided there. */
 export function detectSparkNode(node: ManifestNode, catalog: Catalog): Reason | null {
-  if (node.tags.includes(SPARK_TAG)) {
-    return { code: "tag", evidence: `tagged ${SPARK_TAG}` };
+  const tag = node.tags.find((t) => t === SPARK_TAG || t === SPARK_TAG_DOTTED);
+  if (tag !== undefined) {
+    return { code: "tag", evidence: `tagged ${tag}` };
   }
   const hinted = node.inputTypes.find((t) => SPARK_DATAFRAME_CLASSES.has(t));
   if (hinted !== undefined) {

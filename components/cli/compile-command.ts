@@ -1,0 +1,76 @@
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { writeTreeAtomic } from "../common/atomic-dir";
+import { prepareDeployment } from "../resources/prepare";
+import { parseOptions, required, type Io } from "./io";
+
+/**
+ * `compile --manifest FILE --config FILE --out DIR [--project DIR] [--json]`: writes exactly
+ * what the Pulumi component would upload: `dags/<dag_id>.py` and `artifacts/<name>` (run and
+ * init scripts, and the project archive when the backend installs the project on a cluster).
+ */
+export function runCompile(args: readonly string[], io: Io): number {
+  const opts = parseOptions(args, {
+    manifest: { type: "string" },
+    config: { type: "string" },
+    out: { type: "string" },
+    project: { type: "string" },
+    json: { type: "boolean" },
+  });
+  const manifestFile = required(opts.manifest as string | undefined, "--manifest");
+  const configFile = required(opts.config as string | undefined, "--config");
+  const outDir = required(opts.out as string | undefined, "--out");
+  // The run config lives in <project>/conf/<env>/, so the project is two folders up by default.
+  const projectDir =
+    (opts.project as string | undefined) ?? path.resolve(path.dirname(configFile), "..", "..");
+  const isProject = fs.existsSync(path.join(projectDir, "pyproject.toml"));
+
+  const prepared = prepareDeployment(
+    { manifest: manifestFile, runConfig: configFile, ...(isProject ? { projectDir } : {}) },
+    "--project",
+    { projectDirForScripts: projectDir },
+  );
+  const { compiled, archive } = prepared;
+  const files: { path: string; content: string | Buffer }[] = [compiled.dag, ...compiled.artifacts];
+  if (archive !== null) files.push({ path: `artifacts/${archive.name}`, content: archive.bytes });
+  writeTreeAtomic(outDir, files);
+
+  if (opts.json) {
+    const uri = (name: string) =>
+      prepared.artifacts === null
+        ? null
+        : `gs://${prepared.artifacts.bucket}/${prepared.artifacts.prefix}${name}`;
+    const summary = {
+      dagId: compiled.dagId,
+      dag: path.join(outDir, compiled.dag.path),
+      taskIds: compiled.taskIds,
+      artifacts: [
+        ...compiled.artifacts.map((a) => ({
+          file: path.join(outDir, a.path),
+          name: a.name,
+          uri: a.uri,
+        })),
+        ...(archive
+          ? [
+              {
+                file: path.join(outDir, "artifacts", archive.name),
+                name: archive.name,
+                uri: uri(archive.name),
+              },
+            ]
+          : []),
+      ],
+    };
+    io.stdout(`${JSON.stringify(summary, null, 2)}\n`);
+  } else {
+    for (const file of files) io.stdout(`${path.join(outDir, file.path)}\n`);
+  }
+  for (const key of prepared.config.ignoredKeys) {
+    io.stderr(
+      `kedro-airflow-k8s: warning: ${configFile}: ${key}: seed plugin setting, accepted but not used\n`,
+    );
+  }
+  for (const warning of prepared.plan.warnings)
+    io.stderr(`kedro-airflow-k8s: warning: ${warning}\n`);
+  return 0;
+}

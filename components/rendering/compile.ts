@@ -1,0 +1,183 @@
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { InputError } from "../common/errors";
+import type { RunConfig } from "../config/types";
+import type { Manifest } from "../manifest/types";
+import type { Plan } from "../planning/plan";
+import { buildDagView, dagIdOf, type TaskView } from "./dag";
+import type { SparkOperatorFactory } from "./factory";
+import { contentHash, slug } from "./names";
+import { readStaticTemplate, renderTemplate } from "./templates";
+
+export interface CompileInputs {
+  manifest: Manifest;
+  plan: Plan;
+  config: RunConfig;
+  manifestSource: string;
+  configSource: string;
+  /** The factory of `spark.type: custom`, already resolved. */
+  factory: SparkOperatorFactory | null;
+  /** The Kedro project folder: user_init_path and user_post_init_path are read below its src/. */
+  projectDir: string | null;
+  /** Object name of the project archive under artifacts_path (the component passes a hashed one). */
+  archiveName?: string;
+}
+
+/** One generated file, by its path in the output tree (`dags/...` or `artifacts/...`). */
+export interface GeneratedFile {
+  path: string;
+  content: string;
+}
+
+export interface CompiledProject {
+  dagId: string;
+  /** The Airflow task id that runs each plan group, by group name. */
+  taskIds: Record<string, string>;
+  dag: GeneratedFile;
+  /**
+   * Files for artifacts_path, with the object name they are uploaded as. `required`: the DAG
+   * reads it from there (run and init scripts); the Kubernetes runner is baked into the image.
+   */
+  artifacts: (GeneratedFile & { name: string; uri: string | null; required: boolean })[];
+}
+
+/** Where the project lives on a cluster unless PROJECT_HOME says otherwise. */
+export function defaultProjectHome(manifest: Manifest): string {
+  return `/opt/${manifest.project.package ?? slug(manifest.project.name, 60, "project")}`;
+}
+
+/**
+ * Renders everything a plan needs: the DAG, and for Dataproc backends the init script and one
+ * run script per Spark group. Pure apart from reading the user's init script parts; throws
+ * InputError before producing anything when an input is wrong.
+ */
+export function compileProject(inputs: CompileInputs): CompiledProject {
+  const { manifest, plan, config } = inputs;
+  const spark = config.spark;
+  const sparkGroups = plan.groups.filter((g) => g.kind === "spark");
+  const artifacts: CompiledProject["artifacts"] = [];
+  const base = spark.artifactsPath?.replace(/\/+$/, "") ?? null;
+  const uriOf = (name: string) => (base === null ? null : `${base}/${name}`);
+  const projectHome = defaultProjectHome(manifest);
+  const needsScripts = sparkGroups.length > 0 && spark.type !== "kubernetes";
+
+  const runScripts: Record<string, string> = {};
+  if (needsScripts) {
+    for (const group of sparkGroups) {
+      const content = renderTemplate("scripts/dataproc_main.py.hbs", {
+        group: group.name,
+        nodes: group.nodes,
+        env: manifest.env,
+        pipeline: manifest.pipeline,
+        package: manifest.project.package ?? manifest.project.name,
+        projectHome,
+      });
+      const name = `${group.name}-${contentHash(content)}.py`;
+      artifacts.push({
+        path: `artifacts/${name}`,
+        name,
+        uri: uriOf(name),
+        content,
+        required: true,
+      });
+      runScripts[group.name] = uriOf(name) ?? name;
+    }
+  }
+
+  let initScript: string | null = null;
+  if (sparkGroups.length > 0 && (spark.type === "dataproc" || spark.type === "custom")) {
+    const archiveName =
+      inputs.archiveName ??
+      `${manifest.project.package ?? slug(manifest.project.name, 60, "project")}.tar.gz`;
+    const content = renderTemplate("scripts/init.sh.hbs", {
+      projectHome,
+      archiveUri: uriOf(archiveName) ?? archiveName,
+      userInit: readUserScript(inputs, "user_init_path", spark.userInitPath),
+      userInitPath: spark.userInitPath,
+      userPostInit: readUserScript(inputs, "user_post_init_path", spark.userPostInitPath),
+      userPostInitPath: spark.userPostInitPath,
+    });
+    const name = `init-${contentHash(content)}.sh`;
+    artifacts.push({ path: `artifacts/${name}`, name, uri: uriOf(name), content, required: true });
+    initScript = uriOf(name) ?? name;
+  }
+  if (sparkGroups.length > 0 && spark.type === "kubernetes") {
+    const content = readStaticTemplate("scripts/k8s_runner.py");
+    artifacts.push({
+      path: "artifacts/runner.py",
+      name: "runner.py",
+      uri: uriOf("runner.py"),
+      content,
+      required: false,
+    });
+  }
+
+  const view = buildDagView({
+    manifest,
+    plan,
+    config,
+    manifestSource: inputs.manifestSource,
+    configSource: inputs.configSource,
+    factory: inputs.factory,
+    artifacts: { runScripts, initScript },
+  });
+  const dagText = renderTemplate("dag.py.hbs", { ...view, tasks: view.tasks.map(completeTask) });
+  const dagId = dagIdOf(manifest, config);
+  return {
+    dagId,
+    taskIds: view.groupTaskIds,
+    dag: { path: `dags/${dagId}.py`, content: dagText },
+    artifacts,
+  };
+}
+
+/** Strict templates need every key present; absent parts of a task are null. */
+function completeTask(task: TaskView): Required<TaskView> {
+  return {
+    pod: null as never,
+    createCluster: null as never,
+    submitJob: null as never,
+    deleteCluster: null as never,
+    batch: null as never,
+    empty: null as never,
+    custom: null as never,
+    ...task,
+  };
+}
+
+/** Reads a user init script part, `src/<path>` inside the project. */
+function readUserScript(
+  inputs: CompileInputs,
+  key: string,
+  relative: string | null,
+): string | null {
+  if (relative === null) return null;
+  const where = `run_config.spark.${key}`;
+  if (path.isAbsolute(relative) || relative.split(/[\\/]/).includes("..")) {
+    throw new InputError(
+      inputs.configSource,
+      where,
+      `expected a path inside the project's src folder, got ${JSON.stringify(relative)}`,
+    );
+  }
+  if (inputs.projectDir === null) {
+    throw new InputError(
+      inputs.configSource,
+      where,
+      "needs the Kedro project folder (--project) to read the script from",
+    );
+  }
+  const file = path.join(inputs.projectDir, "src", relative);
+  let text: string;
+  try {
+    text = fs.readFileSync(file, "utf8");
+  } catch (err) {
+    throw new InputError(
+      inputs.configSource,
+      where,
+      `expected a readable file at ${file} (${(err as NodeJS.ErrnoException).code ?? String(err)})`,
+    );
+  }
+  // The part is pasted into the script as it is, minus a shebang of its own.
+  return text.replace(/^#!.*\n/, "").replace(/\s+$/, "");
+}

@@ -1,0 +1,660 @@
+import { InputError } from "../common/errors";
+import type { ResourceProfile, RunConfig } from "../config/types";
+import type { Manifest } from "../manifest/types";
+import type { Plan, PlanGroup } from "../planning/plan";
+import type { SparkOperatorFactory } from "./factory";
+import { joinNodeNames } from "./kedro-args";
+import { jinjaSafeDeep, type PyValue } from "./literals";
+import { slug, taskIds } from "./names";
+
+/** Where each Spark group's run script and the init script will be uploaded. */
+export interface ArtifactUris {
+  runScripts: Record<string, string>;
+  initScript: string | null;
+}
+
+export interface DagInputs {
+  manifest: Manifest;
+  plan: Plan;
+  config: RunConfig;
+  /** Name the manifest and the run config in error messages. */
+  manifestSource: string;
+  configSource: string;
+  factory: SparkOperatorFactory | null;
+  artifacts: ArtifactUris;
+}
+
+/** The data the DAG template renders; every value is plain data, written by the `py` helpers. */
+export interface DagView {
+  dagId: string;
+  schedule: string | null;
+  startDate: { year: number; month: number; day: number };
+  description: string | null;
+  tags: string[];
+  docMd: string;
+  sparkLabel: string;
+  imports: Record<
+    "hashlib" | "empty" | "pod" | "secret" | "gke" | "dataproc" | "batch" | "k8sModels",
+    boolean
+  >;
+  customImports: string | null;
+  tasks: TaskView[];
+  edges: { from: string; to: string }[];
+  /** The task id of each plan group, by group name. */
+  groupTaskIds: Record<string, string>;
+}
+
+export interface TaskView {
+  /** The Python variable holding the operator. */
+  var: string;
+  taskId: string;
+  docMd: string | null;
+  pod?: PodView;
+  createCluster?: {
+    projectId: string;
+    region: string;
+    clusterName: string;
+    clusterConfig: PyValue;
+  };
+  /** `job` holds the run's cluster name as a Jinja template, and Jinja-safe values elsewhere. */
+  submitJob?: { projectId: string; region: string; job: PyValue };
+  deleteCluster?: { projectId: string; region: string; clusterName: string };
+  batch?: { projectId: string; region: string; batchId: string; batch: PyValue };
+  empty?: true;
+  custom?: string;
+}
+
+export interface PodView {
+  gke: { projectId: string; location: string; clusterName: string } | null;
+  kubernetesConnId: string | null;
+  namespace: string;
+  image: string;
+  imagePullPolicy: string;
+  cmds: string[];
+  arguments: string[];
+  envVars: Record<string, string> | null;
+  secrets: {
+    deployType: string;
+    deployTarget: string | null;
+    secret: string;
+    key: string | null;
+  }[];
+  serviceAccountName: string | null;
+  imagePullSecrets: string[];
+  resources: { requests: Record<string, string>; limits: Record<string, string> } | null;
+  nodeSelector: Record<string, string> | null;
+  tolerations: {
+    key: string | null;
+    operator: string | null;
+    value: string | null;
+    effect: string | null;
+    tolerationSeconds: number | null;
+  }[];
+  labels: Record<string, string> | null;
+  annotations: Record<string, string> | null;
+}
+
+/** Task ids of the tasks that exist besides the plan's groups. */
+export const CREATE_CLUSTER = "create_spark_cluster";
+export const DELETE_CLUSTER = "delete_spark_cluster";
+export const SPARK_JOBS_SUCCEEDED = "spark_jobs_succeeded";
+
+/** The Spark master inside a Kubernetes cluster, as spark-submit wants it. */
+export const IN_CLUSTER_MASTER = "k8s://https://kubernetes.default.svc:443";
+
+/** The DAG id: run_name, else experiment_name, else the project name. */
+export function dagIdOf(manifest: Manifest, config: RunConfig): string {
+  return taskIds([config.runName ?? manifest.project.name])[0]!;
+}
+
+export function buildDagView(inputs: DagInputs): DagView {
+  const { manifest, plan, config, configSource } = inputs;
+  const spark = config.spark;
+  const sparkGroups = plan.groups.filter((g) => g.kind === "spark");
+  const hasPods = plan.groups.some((g) => g.kind === "default");
+  const fail = (path: string, detail: string): never => {
+    throw new InputError(configSource, path, detail);
+  };
+  if (hasPods && config.image === null) {
+    fail("run_config.image", "is required (the image of the pods that run default nodes)");
+  }
+  if (sparkGroups.length > 0 && spark.type === null) {
+    fail(
+      "run_config.spark.type",
+      `is required because the plan has ${sparkGroups.length} Spark group(s) (expected one of dataproc, dataproc-serverless, k8s, kubernetes, custom)`,
+    );
+  }
+
+  const dagId = dagIdOf(manifest, config);
+  const usesCluster = sparkGroups.length > 0 && spark.type === "dataproc";
+  const reserved = usesCluster ? [CREATE_CLUSTER, DELETE_CLUSTER, SPARK_JOBS_SUCCEEDED] : [];
+  if (sparkGroups.length > 0) reserved.push(SPARK_JOBS_SUCCEEDED);
+  const ids = taskIds(
+    plan.groups.map((g) => g.name),
+    reserved,
+  );
+  const varOf = (g: number) => `task_${g}`;
+  const groupIndex = new Map(plan.groups.map((g, i) => [g.name, i]));
+  const runSuffix = "{{ kak_run_suffix(dag.dag_id, run_id) }}";
+  const clusterName = `${slug(spark.clusterName ?? dagId, 40, "kedro")}-${runSuffix}`;
+
+  const tasks: TaskView[] = [];
+  const edges: { from: string; to: string }[] = [];
+  const imports: DagView["imports"] = {
+    hashlib: false,
+    empty: false,
+    pod: false,
+    secret: false,
+    gke: false,
+    dataproc: false,
+    batch: false,
+    k8sModels: false,
+  };
+  let customImports: string | null = null;
+
+  const nodesArgument = (group: PlanGroup): string => {
+    const joined = joinNodeNames(group.nodes);
+    if (joined === null) {
+      const bad =
+        group.nodes.find((n) => joinNodeNames([n]) === null || n.includes(",")) ?? group.nodes[0]!;
+      throw new InputError(
+        inputs.manifestSource,
+        `nodes[${manifest.nodes.findIndex((n) => n.name === bad)}].name`,
+        `node name ${JSON.stringify(bad)} cannot be passed through Kedro's --nodes (a comma outside square brackets, or unbalanced brackets); rename the node`,
+      );
+    }
+    return joined;
+  };
+
+  // Default groups: one pod each, running `kedro run --nodes ...` in the project image.
+  plan.groups.forEach((group, g) => {
+    if (group.kind !== "default") return;
+    const args = ["run", "--pipeline", manifest.pipeline, "--nodes", nodesArgument(group)];
+    if (manifest.env !== null) args.splice(1, 0, "--env", manifest.env);
+    const pod = podView(config, manifest, group, configSource, {
+      image: config.image!,
+      cmds: ["kedro"],
+      arguments: args,
+    });
+    imports.pod = true;
+    tasks.push({ var: varOf(g), taskId: ids[g]!, docMd: groupDoc(group), pod });
+  });
+
+  // Spark groups, by backend.
+  const sparkVars: string[] = [];
+  if (sparkGroups.length > 0) {
+    const projectId = spark.projectId;
+    const region = spark.region;
+    const requireKey = (value: string | null, key: string, why: string): string =>
+      value ?? fail(`run_config.spark.${key}`, `is required for spark.type ${spark.type} (${why})`);
+
+    if (spark.type === "dataproc") {
+      const pid = requireKey(projectId, "project_id", "the GCP project of the cluster");
+      const reg = requireKey(region, "region", "the region of the cluster");
+      requireKey(
+        spark.artifactsPath,
+        "artifacts_path",
+        "where the init and run scripts are uploaded",
+      );
+      imports.dataproc = imports.hashlib = true;
+      const clusterConfig = { ...(spark.clusterConfig as Record<string, PyValue>) };
+      const actions = Array.isArray(clusterConfig["initialization_actions"])
+        ? [...(clusterConfig["initialization_actions"] as PyValue[])]
+        : [];
+      actions.push({ executable_file: inputs.artifacts.initScript! });
+      clusterConfig["initialization_actions"] = actions;
+      tasks.push({
+        var: "create_cluster",
+        taskId: CREATE_CLUSTER,
+        docMd: null,
+        createCluster: { projectId: pid, region: reg, clusterName, clusterConfig },
+      });
+      plan.groups.forEach((group, g) => {
+        if (group.kind !== "spark") return;
+        tasks.push({
+          var: varOf(g),
+          taskId: ids[g]!,
+          docMd: groupDoc(group),
+          submitJob: {
+            projectId: pid,
+            region: reg,
+            job: {
+              placement: { cluster_name: clusterName },
+              pyspark_job: jinjaSafeDeep({
+                main_python_file_uri: inputs.artifacts.runScripts[group.name]!,
+              }),
+            },
+          },
+        });
+        edges.push({ from: "create_cluster", to: varOf(g) });
+        sparkVars.push(varOf(g));
+      });
+      tasks.push({
+        var: "delete_cluster",
+        taskId: DELETE_CLUSTER,
+        docMd: null,
+        deleteCluster: { projectId: pid, region: reg, clusterName },
+      });
+      for (const v of sparkVars) edges.push({ from: v, to: "delete_cluster" });
+    } else if (spark.type === "dataproc-serverless") {
+      const pid = requireKey(projectId, "project_id", "the GCP project of the batches");
+      const reg = requireKey(region, "region", "the region of the batches");
+      requireKey(spark.artifactsPath, "artifacts_path", "where the run scripts are uploaded");
+      const cc = spark.clusterConfig as Record<string, PyValue>;
+      const runtime = (cc["runtime_config"] ?? {}) as Record<string, PyValue>;
+      if (typeof runtime["container_image"] !== "string" || runtime["container_image"] === "") {
+        fail(
+          "run_config.spark.cluster_config.runtime_config.container_image",
+          "is required for spark.type dataproc-serverless (an image holding the Kedro project and its requirements; serverless batches run no init script)",
+        );
+      }
+      imports.batch = imports.hashlib = true;
+      plan.groups.forEach((group, g) => {
+        if (group.kind !== "spark") return;
+        // 4-63 characters of [a-z0-9-]: 10 for the run suffix, 1 for the dash.
+        const batchId = `${slug(`${spark.clusterName ?? dagId}-${group.name}`, 52, "kedro")}-${runSuffix}`;
+        tasks.push({
+          var: varOf(g),
+          taskId: ids[g]!,
+          docMd: groupDoc(group),
+          batch: {
+            projectId: pid,
+            region: reg,
+            batchId,
+            batch: {
+              ...cc,
+              pyspark_batch: {
+                ...((cc["pyspark_batch"] ?? {}) as Record<string, PyValue>),
+                main_python_file_uri: inputs.artifacts.runScripts[group.name]!,
+              },
+            },
+          },
+        });
+        sparkVars.push(varOf(g));
+      });
+    } else if (spark.type === "kubernetes") {
+      plan.groups.forEach((group, g) => {
+        if (group.kind !== "spark") return;
+        const pod = sparkSubmitPod(inputs, group, nodesArgument(group));
+        imports.pod = imports.pod || pod.gke === null;
+        imports.gke = imports.gke || pod.gke !== null;
+        tasks.push({ var: varOf(g), taskId: ids[g]!, docMd: groupDoc(group), pod });
+        sparkVars.push(varOf(g));
+      });
+    } else if (spark.type === "custom") {
+      const factory =
+        inputs.factory ??
+        fail("run_config.spark.operator_factory", "is required for spark.type custom");
+      customImports = callFactory(
+        () => factory.importsStatement(),
+        "importsStatement",
+        configSource,
+      );
+      const clusterContext = {
+        dagId,
+        projectId,
+        region,
+        clusterName,
+        clusterConfig: spark.clusterConfig as Record<string, PyValue>,
+        initScriptUri: inputs.artifacts.initScript,
+      };
+      const create = callFactory(
+        () => factory.createClusterOperator({ ...clusterContext, taskId: CREATE_CLUSTER }),
+        "createClusterOperator",
+        configSource,
+      );
+      const del = callFactory(
+        () => factory.deleteClusterOperator({ ...clusterContext, taskId: DELETE_CLUSTER }),
+        "deleteClusterOperator",
+        configSource,
+      );
+      imports.hashlib = true;
+      if (create.trim() !== "")
+        tasks.push({ var: "create_cluster", taskId: CREATE_CLUSTER, docMd: null, custom: create });
+      plan.groups.forEach((group, g) => {
+        if (group.kind !== "spark") return;
+        const base = {
+          dagId: clusterContext.dagId,
+          projectId,
+          region,
+          clusterName,
+          clusterConfig: clusterContext.clusterConfig,
+        };
+        const text = callFactory(
+          () =>
+            factory.submitOperator({
+              ...base,
+              taskId: ids[g]!,
+              group: group.name,
+              nodes: [...group.nodes],
+              env: manifest.env,
+              pipeline: manifest.pipeline,
+              runScriptUri: inputs.artifacts.runScripts[group.name] ?? null,
+            }),
+          "submitOperator",
+          configSource,
+        );
+        tasks.push({ var: varOf(g), taskId: ids[g]!, docMd: null, custom: text });
+        if (create.trim() !== "") edges.push({ from: "create_cluster", to: varOf(g) });
+        sparkVars.push(varOf(g));
+      });
+      if (del.trim() !== "") {
+        tasks.push({ var: "delete_cluster", taskId: DELETE_CLUSTER, docMd: null, custom: del });
+        for (const v of sparkVars) edges.push({ from: v, to: "delete_cluster" });
+      }
+    }
+    // With trigger_rule all_done on the delete task, a failed Spark job would leave the run
+    // green; this task fails (upstream_failed) whenever any Spark job does.
+    imports.empty = true;
+    tasks.push({
+      var: "spark_jobs_succeeded",
+      taskId: SPARK_JOBS_SUCCEEDED,
+      docMd: "Fails the DAG run when any Spark job failed (the cluster is deleted either way).",
+      empty: true,
+    });
+    for (const v of sparkVars) edges.push({ from: v, to: "spark_jobs_succeeded" });
+  }
+
+  imports.secret = tasks.some((t) => (t.pod?.secrets.length ?? 0) > 0);
+  imports.k8sModels = tasks.some(
+    (t) =>
+      t.pod !== undefined &&
+      (t.pod.imagePullSecrets.length > 0 ||
+        t.pod.resources !== null ||
+        t.pod.tolerations.length > 0),
+  );
+
+  // The plan's edges, between the tasks that run the groups.
+  plan.groups.forEach((group, g) => {
+    for (const up of group.upstream) edges.push({ from: varOf(groupIndex.get(up)!), to: varOf(g) });
+  });
+  // Tasks read in plan order: the cluster first, the groups as planned, then the closing tasks.
+  const rank = (t: TaskView) =>
+    t.var === "create_cluster"
+      ? -1
+      : t.var.startsWith("task_")
+        ? Number(t.var.slice(5))
+        : plan.groups.length + (t.var === "delete_cluster" ? 0 : 1);
+  tasks.sort((a, b) => rank(a) - rank(b));
+  const order = new Map(tasks.map((t, i) => [t.var, i]));
+  edges.sort(
+    (a, b) => order.get(a.to)! - order.get(b.to)! || order.get(a.from)! - order.get(b.from)!,
+  );
+
+  const start = config.startDate;
+  return {
+    dagId,
+    schedule: config.cronExpression,
+    startDate: {
+      year: Number(start.slice(0, 4)),
+      month: Number(start.slice(4, 6)),
+      day: Number(start.slice(6, 8)),
+    },
+    description: config.description,
+    tags: [
+      "kedro",
+      "kedro-airflow-k8s",
+      ...(sparkGroups.length > 0 ? [`spark:${spark.type}`] : []),
+    ],
+    docMd: dagDoc(manifest, plan),
+    sparkLabel:
+      sparkGroups.length === 0 ? "no backend (this plan has no Spark groups)" : String(spark.type),
+    imports,
+    customImports,
+    tasks,
+    edges,
+    groupTaskIds: Object.fromEntries(plan.groups.map((g, i) => [g.name, ids[i]!])),
+  };
+}
+
+function callFactory(call: () => unknown, method: string, source: string): string {
+  let result: unknown;
+  try {
+    result = call();
+  } catch (err) {
+    throw new InputError(
+      source,
+      "run_config.spark.operator_factory",
+      `${method}() threw ${(err as Error)?.name ?? "an error"}: ${String((err as Error)?.message ?? err).split("\n")[0]}`,
+    );
+  }
+  if (typeof result !== "string") {
+    throw new InputError(
+      source,
+      "run_config.spark.operator_factory",
+      `${method}() returned ${result === null ? "null" : typeof result}, expected a string of Python source`,
+    );
+  }
+  return result;
+}
+
+function groupDoc(group: PlanGroup): string {
+  const lines = [
+    `**${group.kind === "spark" ? "Spark job" : "Pod"}** running ${group.nodes.length} Kedro node(s):`,
+    "",
+  ];
+  for (const node of group.nodes) {
+    const reason = group.reasons[node];
+    lines.push(
+      `- \`${node.replace(/`/g, "'")}\`${reason ? `: ${reason.code}, ${reason.evidence.replace(/`/g, "'")}` : ""}`,
+    );
+  }
+  return lines.join("\n");
+}
+
+function dagDoc(manifest: Manifest, plan: Plan): string {
+  const c = plan.counts;
+  return [
+    `Kedro project **${manifest.project.name}**, pipeline \`${manifest.pipeline}\`${manifest.env ? `, env \`${manifest.env}\`` : ""}.`,
+    "",
+    `${c.nodes} nodes in ${c.groups} tasks: ${c.sparkJobs} Spark job(s) and ${c.groups - c.sparkJobs} pod(s). Generated by kedro-airflow-k8s.`,
+  ].join("\n");
+}
+
+/**
+ * The resources profile of a group: a `resources:<name>` (or `resources.<name>`) tag of its
+ * nodes, the first by name when they differ, else `__default__`.
+ */
+function profileOf(
+  config: RunConfig,
+  group: PlanGroup,
+  manifest: Manifest,
+): ResourceProfile | null {
+  const tags = new Set<string>();
+  const nodes = new Map(manifest.nodes.map((n) => [n.name, n]));
+  for (const name of group.nodes) {
+    // `resources:<name>` is the seed's tag; Kedro 0.19+ allows no colon, so `resources.<name>` too.
+    for (const tag of nodes.get(name)?.tags ?? []) {
+      if (tag.startsWith("resources:") || tag.startsWith("resources.")) tags.add(tag.slice(10));
+    }
+  }
+  for (const name of [...tags].sort()) {
+    const profile = config.resources[name];
+    if (profile) return profile;
+  }
+  return config.resources["__default__"] ?? null;
+}
+
+function podView(
+  config: RunConfig,
+  manifest: Manifest,
+  group: PlanGroup,
+  _source: string,
+  what: { image: string; cmds: string[]; arguments: string[] },
+): PodView {
+  const profile = profileOf(config, group, manifest);
+  const quantities = (q: { cpu: string | null; memory: string | null } | undefined) =>
+    Object.fromEntries(
+      Object.entries({ cpu: q?.cpu ?? null, memory: q?.memory ?? null }).filter(
+        ([, v]) => v !== null,
+      ),
+    ) as Record<string, string>;
+  const requests = quantities(profile?.requests);
+  const limits = quantities(profile?.limits);
+  const nonEmpty = <T extends object>(o: T | undefined): T | null =>
+    o && Object.keys(o).length > 0 ? o : null;
+  return {
+    gke: null,
+    kubernetesConnId: null,
+    namespace: config.namespace ?? "default",
+    image: what.image,
+    imagePullPolicy: config.imagePullPolicy,
+    cmds: what.cmds,
+    arguments: what.arguments,
+    envVars: nonEmpty(config.envVars),
+    secrets: config.secrets.map((s) => ({ ...s })),
+    serviceAccountName: config.serviceAccountName,
+    imagePullSecrets: config.imagePullSecrets,
+    resources:
+      Object.keys(requests).length + Object.keys(limits).length > 0 ? { requests, limits } : null,
+    nodeSelector: nonEmpty(profile?.nodeSelectors),
+    tolerations: profile?.tolerations ?? [],
+    labels: nonEmpty(profile?.labels),
+    annotations: nonEmpty(profile?.annotations),
+  };
+}
+
+/** Settings read from spark.cluster_config for Spark on Kubernetes (the seed's names, and ours). */
+interface K8sSparkSettings {
+  run_script?: string;
+  image?: string;
+  namespace?: string;
+  master?: string;
+  spark_submit?: string;
+  driver_service_account?: string;
+  submit_service_account?: string;
+  conf?: Record<string, PyValue>;
+  num_executors?: number;
+  requests?: { cpu?: string | number; memory?: string };
+  limits?: { cpu?: string | number; memory?: string };
+  jars?: string;
+  packages?: string;
+  repositories?: string;
+  env_vars?: Record<string, string>;
+  /** Kubernetes Secret name -> mount path in the driver and executors (the seed's key). */
+  secrets?: Record<string, string>;
+  labels?: Record<string, string>;
+  kubernetes_conn_id?: string;
+  gke?: { project_id?: string; location?: string; cluster_name?: string };
+}
+
+/**
+ * Where Spark on Kubernetes runs and under which service accounts: the pod that calls
+ * spark-submit (it creates the driver pod) and the driver (it creates executor pods). The DAG
+ * and the component's RBAC both read them from here, so they always agree.
+ */
+export function sparkOnK8sAccounts(config: RunConfig): {
+  namespace: string;
+  submit: string;
+  driver: string;
+} {
+  const k = config.spark.clusterConfig as K8sSparkSettings;
+  return {
+    namespace: k.namespace ?? config.namespace ?? "default",
+    submit: k.submit_service_account ?? config.serviceAccountName ?? "kedro-spark-submit",
+    driver: k.driver_service_account ?? config.serviceAccountName ?? "kedro-spark-driver",
+  };
+}
+
+/**
+ * A pod in the user's Spark + Kedro image that runs `spark-submit --deploy-mode cluster` with
+ * the runner script and the seed's contract `run --env E --node a,b --runner=ThreadRunner`.
+ */
+function sparkSubmitPod(inputs: DagInputs, group: PlanGroup, nodes: string): PodView {
+  const { config, manifest, configSource } = inputs;
+  const k = config.spark.clusterConfig as K8sSparkSettings;
+  const image = k.image ?? config.image;
+  if (!image) {
+    throw new InputError(
+      configSource,
+      "run_config.spark.cluster_config.image",
+      "is required for spark.type k8s (or set run_config.image): the image holding Spark and the Kedro project",
+    );
+  }
+  const { namespace, driver: driverAccount, submit: submitAccount } = sparkOnK8sAccounts(config);
+  const conf: [string, PyValue][] = [
+    ["spark.kubernetes.container.image", image],
+    ["spark.kubernetes.namespace", namespace],
+    ["spark.kubernetes.container.image.pullPolicy", config.imagePullPolicy],
+    ["spark.executor.instances", k.num_executors ?? 1],
+  ];
+  if (driverAccount)
+    conf.push(["spark.kubernetes.authenticate.driver.serviceAccountName", driverAccount]);
+  if (config.imagePullSecrets.length > 0) {
+    conf.push(["spark.kubernetes.container.image.pullSecrets", config.imagePullSecrets.join(",")]);
+  }
+  for (const [side, q] of [
+    ["request", k.requests],
+    ["limit", k.limits],
+  ] as const) {
+    if (q?.cpu !== undefined) {
+      conf.push([`spark.kubernetes.driver.${side}.cores`, String(q.cpu)]);
+      conf.push([`spark.kubernetes.executor.${side}.cores`, String(q.cpu)]);
+    }
+  }
+  if (k.limits?.memory !== undefined) {
+    conf.push(["spark.driver.memory", k.limits.memory], ["spark.executor.memory", k.limits.memory]);
+  }
+  for (const [name, value] of Object.entries(k.env_vars ?? {})) {
+    conf.push([`spark.kubernetes.driverEnv.${name}`, value], [`spark.executorEnv.${name}`, value]);
+  }
+  for (const [name, mountPath] of Object.entries(k.secrets ?? {})) {
+    conf.push(
+      [`spark.kubernetes.driver.secrets.${name}`, mountPath],
+      [`spark.kubernetes.executor.secrets.${name}`, mountPath],
+    );
+  }
+  for (const [name, value] of Object.entries(k.labels ?? {})) {
+    conf.push(
+      [`spark.kubernetes.driver.label.${name}`, value],
+      [`spark.kubernetes.executor.label.${name}`, value],
+    );
+  }
+  for (const [key, value] of Object.entries(k.conf ?? {})) conf.push([key, value]);
+
+  const args = [
+    "--master",
+    k.master ?? IN_CLUSTER_MASTER,
+    "--deploy-mode",
+    "cluster",
+    "--name",
+    slug(`${manifest.project.name}-${group.name}`, 60, "kedro-spark"),
+  ];
+  for (const [key, value] of conf) args.push("--conf", `${key}=${String(value)}`);
+  if (k.jars) args.push("--jars", k.jars);
+  if (k.packages) args.push("--packages", k.packages);
+  if (k.repositories) args.push("--repositories", k.repositories);
+  const runScript =
+    k.run_script ??
+    `local:///opt/${manifest.project.package ?? slug(manifest.project.name, 60, "project")}/runner.py`;
+  args.push(runScript, "run");
+  if (manifest.env !== null) args.push(`--env=${manifest.env}`);
+  args.push(`--pipeline=${manifest.pipeline}`, `--node=${nodes}`, "--runner=ThreadRunner");
+
+  const pod = podView(config, manifest, group, configSource, {
+    image,
+    cmds: [k.spark_submit ?? "spark-submit"],
+    arguments: args,
+  });
+  pod.namespace = namespace;
+  pod.serviceAccountName = submitAccount;
+  if (k.gke) {
+    const need = (value: string | undefined, key: string) =>
+      value ??
+      (() => {
+        throw new InputError(
+          configSource,
+          `run_config.spark.cluster_config.gke.${key}`,
+          "is required to target a GKE cluster",
+        );
+      })();
+    pod.gke = {
+      projectId: need(k.gke.project_id ?? config.spark.projectId ?? undefined, "project_id"),
+      location: need(k.gke.location ?? config.spark.region ?? undefined, "location"),
+      clusterName: need(k.gke.cluster_name, "cluster_name"),
+    };
+  } else if (k.kubernetes_conn_id) {
+    pod.kubernetesConnId = k.kubernetes_conn_id;
+  }
+  return pod;
+}

@@ -1,0 +1,48 @@
+import type { PyValue } from "./literals";
+
+/** What a custom factory is told about the cluster, for the create and delete operators. */
+export interface ClusterOperatorContext {
+  /** The task id the operator must use: the DAG wires its edges by it. */
+  taskId: string;
+  dagId: string;
+  projectId: string | null;
+  region: string | null;
+  /** A Jinja template that renders to a cluster name unique to the DAG run. */
+  clusterName: string;
+  clusterConfig: Record<string, PyValue>;
+  /** gs:// URI of the cluster init script, when artifacts_path is set. */
+  initScriptUri: string | null;
+}
+
+/** What a custom factory is told about one Spark group, for its submit operator. */
+export interface SubmitOperatorContext extends Omit<ClusterOperatorContext, "initScriptUri"> {
+  group: string;
+  /** Kedro node names in the group, in topological order. */
+  nodes: string[];
+  env: string | null;
+  pipeline: string;
+  /** gs:// URI of the group's run script, when artifacts_path is set. */
+  runScriptUri: string | null;
+}
+
+/**
+ * A source of Airflow operators for Spark groups (the seed's `custom` type). Each method
+ * returns Python source: one operator expression (for example
+ * `DataprocSubmitJobOperator(task_id="...", ...)`), placed verbatim, indented, in the DAG.
+ * Return "" from the cluster methods when the backend needs no cluster tasks.
+ */
+export interface SparkOperatorFactory {
+  createClusterOperator(context: ClusterOperatorContext): string;
+  deleteClusterOperator(context: ClusterOperatorContext): string;
+  submitOperator(context: SubmitOperatorContext): string;
+  /** The import statements the operators need, e.g. `from my_ops import SparkOp`. */
+  importsStatement(): string;
+}
+
+/** The base class to extend, as in the seed (`SparkOperatorFactoryBase`). */
+export abstract class SparkOperatorFactoryBase implements SparkOperatorFactory {
+  abstract createClusterOperator(context: ClusterOperatorContext): string;
+  abstract deleteClusterOperator(context: ClusterOperatorContext): string;
+  abstract submitOperator(context: SubmitOperatorContext): string;
+  abstract importsStatement(): string;
+}

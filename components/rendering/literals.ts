@@ -1,0 +1,92 @@
+/**
+ * The one way values enter generated Python and shell text. Every string becomes a literal
+ * that means exactly that string, whatever it holds (quotes, backslashes, newlines, `"""`,
+ * control and non-ASCII characters); generated files are pure ASCII.
+ */
+
+/** A JSON-like value that can be written as a Python literal. */
+export type PyValue =
+  string | number | boolean | null | readonly PyValue[] | { readonly [key: string]: PyValue };
+
+function hex(cp: number, width: number): string {
+  return cp.toString(16).padStart(width, "0");
+}
+
+/** `s` as a double-quoted Python string literal. Iterates code points, so pairs become \U escapes. */
+export function pyString(s: string): string {
+  let out = '"';
+  for (const ch of s) {
+    const cp = ch.codePointAt(0)!;
+    if (ch === '"') out += '\\"';
+    else if (ch === "\\") out += "\\\\";
+    else if (ch === "\n") out += "\\n";
+    else if (ch === "\r") out += "\\r";
+    else if (ch === "\t") out += "\\t";
+    else if (cp < 0x20 || cp === 0x7f) out += `\\x${hex(cp, 2)}`;
+    else if (cp < 0x7f) out += ch;
+    else if (cp <= 0xffff)
+      out += `\\u${hex(cp, 4)}`; // lone surrogates stay lone, as in JS
+    else out += `\\U${hex(cp, 8)}`;
+  }
+  return `${out}"`;
+}
+
+/** Any PyValue as a Python literal (str, int/float, True/False/None, list, dict with sorted keys). */
+export function pyLiteral(value: PyValue | undefined): string {
+  if (value === null || value === undefined) return "None";
+  if (typeof value === "string") return pyString(value);
+  if (typeof value === "boolean") return value ? "True" : "False";
+  if (typeof value === "number") {
+    if (!Number.isFinite(value)) throw new Error(`cannot write ${value} as a Python literal`);
+    return String(value);
+  }
+  if (Array.isArray(value)) return `[${value.map((v) => pyLiteral(v)).join(", ")}]`;
+  // Keys sorted: the order of a YAML mapping carries no meaning, and must not change the DAG.
+  const entries = Object.entries(value as Record<string, PyValue>).sort(([a], [b]) =>
+    a < b ? -1 : a > b ? 1 : 0,
+  );
+  return `{${entries.map(([k, v]) => `${pyString(k)}: ${pyLiteral(v)}`).join(", ")}}`;
+}
+
+/** Endings that Airflow operators list in `template_ext` (pod: yaml/yml/json; bash: sh/bash; sql). */
+const TEMPLATE_FILE = /\.(yaml|yml|json|sh|bash|sql|hql)$/;
+
+/**
+ * Airflow renders the templated fields of an operator with Jinja, and loads any string that
+ * ends with one of the operator's template extensions (.yaml, .json, .sh, ...) as a template
+ * file. A string that could be read either way is replaced by a Jinja expression whose only
+ * output is the string itself, so Airflow hands the task exactly the original text.
+ */
+export function jinjaSafe(s: string): string {
+  if (!/[{}%#]/.test(s) && !TEMPLATE_FILE.test(s)) return s;
+  let literal = "'";
+  for (const ch of s) {
+    const cp = ch.codePointAt(0)!;
+    // Jinja decodes string literals with Python's unicode-escape: \xNN, \uNNNN and \UNNNNNNNN.
+    if (cp < 0x20 || cp >= 0x7f || "'\\{}%#".includes(ch)) {
+      literal +=
+        cp <= 0xff ? `\\x${hex(cp, 2)}` : cp <= 0xffff ? `\\u${hex(cp, 4)}` : `\\U${hex(cp, 8)}`;
+    } else {
+      literal += ch;
+    }
+  }
+  return `{{ ${literal}' }}`;
+}
+
+/** jinjaSafe applied to every string inside a value (keys of mappings stay as they are). */
+export function jinjaSafeDeep(value: PyValue): PyValue {
+  if (typeof value === "string") return jinjaSafe(value);
+  if (Array.isArray(value)) return value.map((v) => jinjaSafeDeep(v));
+  if (value !== null && typeof value === "object") {
+    return Object.fromEntries(
+      Object.entries(value).map(([k, v]) => [k, jinjaSafeDeep(v as PyValue)]),
+    );
+  }
+  return value;
+}
+
+/** `s` as one POSIX shell word: single quotes, with each `'` written as `'\''`. */
+export function shellQuote(s: string): string {
+  if (/^[A-Za-z0-9_@%+=:,./-]+$/.test(s)) return s;
+  return `'${s.replace(/'/g, "'\\''")}'`;
+}

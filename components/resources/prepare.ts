@@ -1,0 +1,142 @@
+import * as path from "node:path";
+import { InputError } from "../common/errors";
+import { loadRunConfigFile, normaliseRunConfig } from "../config/load";
+import type { RunConfig } from "../config/types";
+import { loadManifestFile, normaliseManifest } from "../manifest/load";
+import type { Manifest } from "../manifest/types";
+import { planPipeline, type Plan } from "../planning/plan";
+import { compileProject, type CompiledProject } from "../rendering/compile";
+import type { SparkOperatorFactory } from "../rendering/factory";
+import { checkFactory, loadFactory } from "../rendering/load-factory";
+import { contentHash } from "../rendering/names";
+import { buildArchive, projectEntries } from "./archive";
+
+/** The plain (non-Output) inputs of a deployment; the component adds where the DAG goes. */
+export interface DeploymentSource {
+  /** The manifest: a path to manifest.json, or the manifest object itself. */
+  manifest: string | object;
+  /** The run config: a path to the YAML file, or the same `{ run_config: {...} }` object. */
+  runConfig: string | object;
+  /** The Kedro project folder, archived for Dataproc clusters. Required for `dataproc` and `custom`. */
+  projectDir?: string;
+  /** Overrides `run_config.spark.artifacts_path` (`gs://bucket/prefix`). */
+  artifactsPath?: string;
+  /** The custom operator factory, instead of `run_config.spark.operator_factory`. */
+  operatorFactory?: SparkOperatorFactory;
+}
+
+/** Everything the component deploys, computed synchronously so that preview shows it. */
+export interface PreparedDeployment {
+  manifest: Manifest;
+  config: RunConfig;
+  plan: Plan;
+  compiled: CompiledProject;
+  /** Where artifacts go: bucket and object prefix (ending in `/` or empty). */
+  artifacts: { bucket: string; prefix: string } | null;
+  /** The project archive, when the backend installs the project on a cluster. */
+  archive: { name: string; bytes: Buffer } | null;
+}
+
+/** Splits `gs://bucket/some/prefix` into the bucket and `some/prefix/`. */
+export function parseGcsPath(
+  uri: string,
+  source: string,
+  where: string,
+): { bucket: string; prefix: string } {
+  const match = /^gs:\/\/([a-z0-9][a-z0-9._-]{1,220}[a-z0-9])(?:\/(.*))?$/.exec(uri);
+  if (match === null)
+    throw new InputError(source, where, `expected gs://bucket/prefix, got ${JSON.stringify(uri)}`);
+  const prefix = (match[2] ?? "").replace(/^\/+|\/+$/g, "");
+  return { bucket: match[1]!, prefix: prefix === "" ? "" : `${prefix}/` };
+}
+
+/**
+ * Loads, plans and renders a deployment; builds the project archive when one is needed.
+ * Throws InputError (naming the argument, file or key) for anything wrong in the inputs.
+ */
+export function prepareDeployment(
+  source: DeploymentSource,
+  argName = "args",
+  options: { projectDirForScripts?: string } = {},
+): PreparedDeployment {
+  const manifestSource =
+    typeof source.manifest === "string" ? source.manifest : `${argName}.manifest`;
+  const configSource =
+    typeof source.runConfig === "string" ? source.runConfig : `${argName}.runConfig`;
+  const manifest =
+    typeof source.manifest === "string"
+      ? loadManifestFile(source.manifest)
+      : normaliseManifest(source.manifest, manifestSource);
+  const loaded =
+    typeof source.runConfig === "string"
+      ? loadRunConfigFile(source.runConfig)
+      : normaliseRunConfig(source.runConfig, configSource);
+  const config: RunConfig =
+    source.artifactsPath === undefined
+      ? loaded
+      : { ...loaded, spark: { ...loaded.spark, artifactsPath: source.artifactsPath } };
+  const artifactsWhere =
+    source.artifactsPath === undefined
+      ? "run_config.spark.artifacts_path"
+      : `${argName}.artifactsPath`;
+  const artifacts =
+    config.spark.artifactsPath === null
+      ? null
+      : parseGcsPath(config.spark.artifactsPath, configSource, artifactsWhere);
+
+  const plan = planPipeline(manifest, config, { manifest: manifestSource });
+  const sparkType = config.spark.type;
+  const hasSpark = plan.groups.some((g) => g.kind === "spark");
+
+  let factory: SparkOperatorFactory | null = null;
+  if (sparkType === "custom") {
+    if (source.operatorFactory !== undefined) {
+      factory = checkFactory(source.operatorFactory, `${argName}.operatorFactory`, "the factory");
+    } else if (config.spark.operatorFactory !== null) {
+      if (typeof source.runConfig !== "string") {
+        throw new InputError(
+          configSource,
+          "run_config.spark.operator_factory",
+          `a module path needs a run config file to resolve from; pass ${argName}.operatorFactory instead`,
+        );
+      }
+      factory = loadFactory(config.spark.operatorFactory, source.runConfig);
+    }
+  }
+
+  // Dataproc (and a custom backend with an init script) install the project from an archive.
+  let archive: PreparedDeployment["archive"] = null;
+  if (hasSpark && (sparkType === "dataproc" || sparkType === "custom")) {
+    if (source.projectDir === undefined) {
+      if (sparkType === "dataproc") {
+        throw new InputError(
+          argName,
+          "projectDir",
+          "is required for spark.type dataproc: the Kedro project is archived and installed on the cluster",
+        );
+      }
+    } else {
+      const bytes = buildArchive(projectEntries(source.projectDir));
+      const pkg = manifest.project.package ?? "project";
+      archive = { name: `${pkg}-${contentHash(bytes)}.tar.gz`, bytes };
+    }
+  }
+
+  const projectDir =
+    source.projectDir ??
+    options.projectDirForScripts ??
+    (typeof source.runConfig === "string"
+      ? path.resolve(path.dirname(source.runConfig), "..", "..")
+      : null);
+  const compiled = compileProject({
+    manifest,
+    plan,
+    config,
+    manifestSource,
+    configSource,
+    factory,
+    projectDir,
+    ...(archive ? { archiveName: archive.name } : {}),
+  });
+  return { manifest, config, plan, compiled, artifacts, archive };
+}

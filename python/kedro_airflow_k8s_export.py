@@ -1,0 +1,500 @@
+#!/usr/bin/env python3
+"""Export the facts of one Kedro pipeline as "manifest v1" JSON.
+
+Run it with the Python interpreter that runs the Kedro project (it imports the project):
+
+    python kedro_airflow_k8s_export.py --project DIR [--env E] [--pipeline P] [--out FILE]
+
+The manifest lists the pipeline's nodes in Kedro's topological order with their inputs,
+outputs, tags and the classes named in their type hints, and for each dataset the pipeline
+uses that has a catalog entry (explicit or from a dataset factory pattern), the configured
+type and the class with its bases. It only reports facts; kedro-airflow-k8s decides what
+runs on Spark. Datasets are never instantiated, credentials are never read and the project's
+hooks are not run (no KedroSession is made), so no Spark session or service is started.
+
+Only the standard library and Kedro's public API are used, so that the file can be copied
+next to any project. Works with Kedro 0.19.x and 1.x. Bad input ends the run with one line
+on stderr and exit code 2; no manifest is written then.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import copy
+import functools
+import inspect
+import json
+import logging
+import os
+import re
+import sys
+import tempfile
+import types
+import typing
+import warnings as pywarnings
+from pathlib import Path
+from typing import Any
+
+SCHEMA_VERSION = 1
+DEFAULT_PIPELINE = "__default__"
+EXIT_BAD_INPUT = 2
+_PROG = "kedro-airflow-k8s export"
+_DOTTED_NAME = re.compile(r"^[A-Za-z_]\w*(\.[A-Za-z_]\w*)+$")
+_CREDENTIALS_KEY = "credentials"
+# Union[X, Y] and X | Y (types.UnionType, Python 3.10+) name no class of their own
+_UNION_ORIGINS = tuple(o for o in (typing.Union, getattr(types, "UnionType", None)) if o)
+
+
+class ExportError(Exception):
+    """Bad input: reported as one line on stderr, exit code 2."""
+
+
+def _one_line(text: str) -> str:
+    """Collapses a (possibly multi-line) message into one line."""
+    return " ".join(str(text).split())
+
+
+def _describe(exc: BaseException) -> str:
+    message = _one_line(str(exc))
+    if isinstance(exc, KeyError) and exc.args:
+        message = _one_line(str(exc.args[0]))
+    return f"{type(exc).__name__}: {message}" if message else type(exc).__name__
+
+
+class _Stage(contextlib.AbstractContextManager):
+    """Turns any exception raised during one step of the export into an ExportError."""
+
+    def __init__(self, doing: str):
+        self.doing = doing
+
+    def __exit__(self, exc_type, exc, tb):
+        if exc is None or isinstance(exc, ExportError):
+            return False
+        if not isinstance(exc, Exception):
+            return False  # KeyboardInterrupt, SystemExit: let them through
+        raise ExportError(f"{_describe(exc)} while {self.doing}") from exc
+
+
+# --------------------------------------------------------------------------------------------
+# Type hints
+# --------------------------------------------------------------------------------------------
+
+
+def _qualified_name(obj: Any) -> str:
+    module = getattr(obj, "__module__", None) or "builtins"
+    name = getattr(obj, "__qualname__", None) or getattr(obj, "__name__", None)
+    if name is None:
+        name = type(obj).__qualname__
+    return f"{module}.{name}"
+
+
+def _underlying_function(func: Any) -> Any:
+    """The plain function behind partials, decorators (functools.wraps) and bound methods."""
+    seen = set()
+    while id(func) not in seen:
+        seen.add(id(func))
+        if isinstance(func, functools.partial):
+            func = func.func
+            continue
+        try:
+            unwrapped = inspect.unwrap(func)
+        except ValueError:  # a __wrapped__ cycle
+            unwrapped = func
+        if unwrapped is not func:
+            func = unwrapped
+            continue
+        if inspect.ismethod(func):
+            func = func.__func__
+            continue
+    return func
+
+
+def _function_name(func: Any) -> str:
+    target = _underlying_function(func)
+    if inspect.isfunction(target) or inspect.isbuiltin(target) or inspect.isclass(target):
+        return _qualified_name(target)
+    # a callable object: name its class
+    return _qualified_name(type(target))
+
+
+def _annotated_callable(func: Any) -> Any:
+    """The object whose annotations describe the node function's parameters."""
+    target = _underlying_function(func)
+    if inspect.isfunction(target) or inspect.isclass(target):
+        return target
+    if callable(target):  # a callable object: its class's __call__ holds the annotations
+        return _underlying_function(type(target).__call__)
+    return target
+
+
+def _collect_classes(hint: Any, out: list[str]) -> None:
+    """Appends the qualified name of every class appearing in a resolved hint."""
+    if hint is None or hint is type(None) or hint is typing.Any:
+        return
+    if isinstance(hint, (list, tuple)):  # Callable[[A, B], C] carries a list of arguments
+        for item in hint:
+            _collect_classes(item, out)
+        return
+    if isinstance(hint, typing.TypeVar):
+        bound = getattr(hint, "__bound__", None)
+        for item in (bound, *getattr(hint, "__constraints__", ())):
+            _collect_classes(item, out)
+        return
+    origin = typing.get_origin(hint)
+    args = typing.get_args(hint)
+    if origin is typing.Annotated:
+        _collect_classes(args[0] if args else None, out)
+        return
+    if origin is not None:
+        if isinstance(origin, type) and origin not in _UNION_ORIGINS:  # list[...], dict[...]
+            _add_name(_qualified_name(origin), out)
+        for arg in args:  # Union, Optional, X | Y, and the arguments of any generic
+            if arg is Ellipsis:
+                continue
+            _collect_classes(arg, out)
+        return
+    if isinstance(hint, type):
+        _add_name(_qualified_name(hint), out)
+    # anything else (Literal values, strings left unresolved, NewType, ...) names no class
+
+
+def _add_name(name: str, out: list[str]) -> None:
+    if name not in out:
+        out.append(name)
+
+
+def _resolve_one(annotation: Any, globalns: dict[str, Any], include_extras: bool) -> Any:
+    """Resolves a single annotation through typing.get_type_hints, in the function's globals."""
+    holder = types.SimpleNamespace(__annotations__={"value": annotation})
+    return typing.get_type_hints(holder, globalns=globalns, include_extras=include_extras)["value"]
+
+
+def node_types(node_name: str, func: Any, warnings: list[str]) -> tuple[list[str], list[str]]:
+    """(inputTypes, outputTypes) for a node function. Never raises."""
+    constructed = None  # a class used as the node function: its instances are the output
+    try:
+        target = _annotated_callable(func)
+        if inspect.isclass(target):
+            constructed, target = target, target.__init__
+        raw = dict(getattr(target, "__annotations__", None) or {})
+        if constructed is not None:
+            raw.pop("return", None)
+    except Exception as exc:
+        warnings.append(f"node '{node_name}': cannot read annotations: {_describe(exc)}")
+        return [], []
+
+    hints = _resolve_hints(node_name, func, target, raw, warnings)
+    inputs: list[str] = []
+    outputs: list[str] = [] if constructed is None else [_qualified_name(constructed)]
+    for key in raw:  # declaration order; the return annotation comes last
+        if key not in hints:
+            continue
+        out = outputs if key == "return" else inputs
+        try:
+            if isinstance(hints[key], str):
+                _add_name(hints[key], out)
+            else:
+                _collect_classes(hints[key], out)
+        except Exception as exc:
+            warnings.append(
+                f"node '{node_name}': cannot inspect the type hint of '{key}': {_describe(exc)}"
+            )
+    return inputs, outputs
+
+
+def _resolve_hints(
+    node_name: str, func: Any, target: Any, raw: dict[str, Any], warnings: list[str]
+) -> dict[str, Any]:
+    """Resolved hints by name; hints that cannot be resolved become a warning each."""
+    if not raw:
+        return {}
+    try:
+        return typing.get_type_hints(target, include_extras=True)
+    except Exception:
+        pass
+    # Resolve the annotations one by one so that one bad hint does not hide the others.
+    globalns = getattr(target, "__globals__", None) or {}
+    hints: dict[str, Any] = {}
+    for key, annotation in raw.items():
+        try:
+            hints[key] = _resolve_one(annotation, globalns, include_extras=True)
+            continue
+        except Exception as exc:
+            problem = _describe(exc)
+        dotted = isinstance(annotation, str) and bool(_DOTTED_NAME.match(annotation.strip()))
+        if dotted:
+            hints[key] = annotation.strip()
+        where = "the return value" if key == "return" else f"parameter '{key}'"
+        warnings.append(
+            f"node '{node_name}': cannot resolve the type hint {annotation!r} of {where} of "
+            f"{_function_name(func)} ({problem}); "
+            + ("using the hint text as a class name" if dotted else "ignoring it")
+        )
+    return hints
+
+
+# --------------------------------------------------------------------------------------------
+# Catalog
+# --------------------------------------------------------------------------------------------
+
+
+def _without_credentials(value: Any) -> Any:
+    """A deep copy of a catalog config with every `credentials` key removed."""
+    if isinstance(value, dict):
+        return {
+            key: _without_credentials(item)
+            for key, item in value.items()
+            if key != _CREDENTIALS_KEY
+        }
+    if isinstance(value, list):
+        return [_without_credentials(item) for item in value]
+    return copy.deepcopy(value)
+
+
+class CatalogTypes:
+    """Looks up dataset entries the way Kedro's catalog resolves them, without instantiating."""
+
+    def __init__(self, catalog_config: dict[str, Any]):
+        from kedro.io import CatalogConfigResolver
+
+        config = {
+            name: _without_credentials(entry)
+            for name, entry in (catalog_config or {}).items()
+            if isinstance(entry, dict)
+        }
+        kwargs: dict[str, Any] = {}
+        parameters = inspect.signature(CatalogConfigResolver.__init__).parameters
+        if "default_runtime_patterns" in parameters:
+            # Kedro >= 1.0 falls back to a catch-all MemoryDataset pattern and warns when
+            # none is given; state it so the warning stays away. It is never used below.
+            kwargs["default_runtime_patterns"] = {"{default}": {"type": "kedro.io.MemoryDataset"}}
+        self._resolver = CatalogConfigResolver(config=config, **kwargs)
+
+    def _user_pattern(self, name: str) -> str | None:
+        resolver = self._resolver
+        if hasattr(resolver, "match_dataset_pattern"):  # Kedro 1.x
+            return resolver.match_dataset_pattern(name) or resolver.match_user_catch_all_pattern(
+                name
+            )
+        return resolver.match_pattern(name)  # Kedro 0.19 (no runtime patterns were added)
+
+    def entry(self, name: str) -> dict[str, Any] | None:
+        """The resolved config of a dataset, or None when the catalog has no entry for it."""
+        if name in self._resolver.config:
+            return self._resolver.config[name]
+        if self._user_pattern(name) is None:
+            return None
+        return self._resolver.resolve_pattern(name)
+
+
+def dataset_facts(name: str, entry: dict[str, Any], warnings: list[str]) -> dict[str, Any]:
+    from kedro.io.core import parse_dataset_definition
+
+    configured = entry.get("type")
+    type_name = configured if isinstance(configured, str) else _qualified_name(configured)
+    classes: list[str] = []
+    try:
+        class_obj, _ = parse_dataset_definition(copy.deepcopy(entry))
+        classes = [_qualified_name(cls) for cls in inspect.getmro(class_obj) if cls is not object]
+    except Exception as exc:
+        warnings.append(
+            f"dataset '{name}': cannot import its class {type_name!r}: {_describe(exc)}"
+        )
+    return {"type": type_name, "classes": classes}
+
+
+# --------------------------------------------------------------------------------------------
+# Export
+# --------------------------------------------------------------------------------------------
+
+
+def _is_parameter(name: str) -> bool:
+    return name == "parameters" or name.startswith("params:")
+
+
+def _check_env_folder(config_loader: Any, run_env: str | None) -> None:
+    """A clear message for an env without a folder (Kedro says "configuration path ...")."""
+    conf_source = getattr(config_loader, "conf_source", None)
+    if not run_env or not isinstance(conf_source, (str, os.PathLike)):
+        return
+    conf_dir = Path(conf_source)
+    if conf_dir.is_dir() and not (conf_dir / run_env).is_dir():
+        raise ExportError(f"unknown env '{run_env}' (no folder {conf_dir / run_env})")
+
+
+def build_manifest(project: Path, env: str | None, pipeline_name: str) -> dict[str, Any]:
+    """Imports the project through Kedro and collects the manifest. Raises ExportError."""
+    if not project.is_dir():
+        raise ExportError("not a directory")
+    if not (project / "pyproject.toml").is_file():
+        raise ExportError("not a Kedro project (no pyproject.toml)")
+
+    with _Stage("importing Kedro"):
+        try:
+            import kedro
+        except ImportError as exc:
+            raise ExportError(
+                f"Kedro is not importable by {sys.executable} ({_describe(exc)}); "
+                "run the exporter with the Python that runs the project"
+            ) from exc
+        from kedro.framework.startup import bootstrap_project
+
+    with _Stage("reading the project metadata"):
+        try:
+            metadata = bootstrap_project(project)
+        except RuntimeError as exc:  # no [tool.kedro] section, missing keys, ...
+            raise ExportError(f"not a Kedro project ({_one_line(str(exc))})") from exc
+        except ImportError as exc:
+            raise ExportError(f"{_describe(exc)} while importing the project") from exc
+
+    warnings: list[str] = []
+    with _Stage("importing the project"):
+        # The config loader is built the way KedroSession.load_context builds it, but no
+        # session or context is made: those run the project's hooks, and hooks often start
+        # Spark (Kedro's PySpark starter does so in after_context_created) or reach out to
+        # services. The export only reads config and imports code.
+        from kedro.framework.project import pipelines, settings, validate_settings
+
+        validate_settings()  # dynaconf would otherwise hide an import error in settings.py
+        config_loader = settings.CONFIG_LOADER_CLASS(
+            conf_source=str(project / settings.CONF_SOURCE),
+            env=env,
+            **settings.CONFIG_LOADER_ARGS,
+        )
+    run_env = (
+        getattr(config_loader, "env", None)
+        or getattr(config_loader, "default_run_env", None)
+        or env
+    )
+
+    with _Stage("importing the project's pipelines"):
+        known = sorted(pipelines.keys())
+    if pipeline_name not in known:
+        raise ExportError(
+            f"unknown pipeline '{pipeline_name}' (the project has: {', '.join(known)})"
+        )
+    with _Stage(f"building the pipeline '{pipeline_name}'"):
+        pipeline = pipelines[pipeline_name]
+
+    _check_env_folder(config_loader, run_env)
+    with _Stage(f"reading the catalog config of env '{run_env}'"):
+        catalog_config = config_loader["catalog"]
+    with _Stage("resolving the catalog"):
+        catalog = CatalogTypes(catalog_config)
+
+    nodes = []
+    dataset_names: set[str] = set()
+    for node in pipeline.nodes:
+        input_types, output_types = node_types(node.name, node.func, warnings)
+        nodes.append(
+            {
+                "name": node.name,
+                "func": _function_name(node.func),
+                "namespace": node.namespace or None,
+                "inputs": list(node.inputs),
+                "outputs": list(node.outputs),
+                "tags": sorted(node.tags),
+                "inputTypes": input_types,
+                "outputTypes": output_types,
+            }
+        )
+        dataset_names.update(n for n in (*node.inputs, *node.outputs) if not _is_parameter(n))
+
+    datasets: dict[str, Any] = {}
+    for name in sorted(dataset_names):
+        with _Stage(f"resolving the catalog entry of dataset '{name}'"):
+            entry = catalog.entry(name)
+        if entry is not None:
+            datasets[name] = dataset_facts(name, entry, warnings)
+
+    return {
+        "schemaVersion": SCHEMA_VERSION,
+        "project": {
+            "name": metadata.project_name,
+            "package": metadata.package_name,
+            "kedroVersion": kedro.__version__,
+        },
+        "pipeline": pipeline_name,
+        "env": run_env,
+        "nodes": nodes,
+        "datasets": datasets,
+        "warnings": warnings,
+    }
+
+
+def render(manifest: dict[str, Any]) -> str:
+    return json.dumps(manifest, indent=2, ensure_ascii=True) + "\n"
+
+
+def write_atomically(path: Path, text: str) -> None:
+    """Writes text to path through a temporary file in the same folder and os.replace."""
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    tmp = Path(tmp_name)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        umask = os.umask(0)
+        os.umask(umask)
+        tmp.chmod(0o666 & ~umask)
+        tmp.replace(path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="kedro_airflow_k8s_export.py",
+        description="Write the kedro-airflow-k8s manifest (v1) of a Kedro pipeline as JSON.",
+    )
+    parser.add_argument("--project", required=True, help="the Kedro project folder")
+    parser.add_argument(
+        "--env",
+        default=None,
+        help="Kedro config env (default: KEDRO_ENV, else Kedro's default run env, 'local')",
+    )
+    parser.add_argument(
+        "--pipeline", default=DEFAULT_PIPELINE, help=f"pipeline name (default {DEFAULT_PIPELINE})"
+    )
+    parser.add_argument("--out", default=None, help="manifest file to write (default: stdout)")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    project = Path(args.project).expanduser().resolve()
+    env = args.env or os.environ.get("KEDRO_ENV") or None
+
+    # Kedro and the project may print or log to stdout (Kedro's rich handler writes there);
+    # keep stdout for the manifest alone. Logged INFO chatter and Python warnings raised by
+    # the libraries (deprecations and the like) are silenced: the export only inspects.
+    # Logged warnings still show on stderr, and so do the export's own warnings.
+    real_stdout = sys.stdout
+    logging.disable(logging.INFO)
+    try:
+        with contextlib.redirect_stdout(sys.stderr), pywarnings.catch_warnings():
+            pywarnings.simplefilter("ignore")
+            manifest = build_manifest(project, env, args.pipeline)
+            text = render(manifest)
+            for warning in manifest["warnings"]:
+                print(f"{_PROG}: warning: {warning}", file=sys.stderr)
+            if args.out:
+                with _Stage(f"writing {args.out}"):
+                    write_atomically(Path(args.out), text)
+    except ExportError as exc:
+        print(f"{_PROG}: {project}: {_one_line(str(exc))}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    finally:
+        logging.disable(logging.NOTSET)
+    if not args.out:
+        real_stdout.write(text)
+        real_stdout.flush()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,378 @@
+import { execFileSync, spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { run } from "../components/cli/main";
+
+const FIX = path.join(__dirname, "fixtures", "compile");
+const HOSTILE = path.join(FIX, "hostile.manifest.json");
+const PROJECT = path.join(FIX, "project");
+const EXAMPLE = path.join(__dirname, "..", "examples", "spaceflights_spark");
+
+let tmp: string;
+beforeEach(() => (tmp = fs.mkdtempSync(path.join(os.tmpdir(), "kak-compile-"))));
+afterEach(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+function cli(args: string[]) {
+  let out = "";
+  let err = "";
+  const code = run(args, { stdout: (t) => (out += t), stderr: (t) => (err += t) });
+  return { code, out, err };
+}
+
+function compile(manifest: string, config: string, out = path.join(tmp, "out")) {
+  const result = cli([
+    "compile",
+    "--manifest",
+    manifest,
+    "--config",
+    config,
+    "--project",
+    PROJECT,
+    "--out",
+    out,
+    "--json",
+  ]);
+  expect(result.err).not.toMatch(/error/);
+  expect(result.code).toBe(0);
+  return JSON.parse(result.out) as {
+    dagId: string;
+    dag: string;
+    taskIds: Record<string, string>;
+    artifacts: { file: string; name: string; uri: string | null }[];
+  };
+}
+
+/** All files below a folder, by relative path, with their bytes. */
+function tree(dir: string): Record<string, string> {
+  const files: Record<string, string> = {};
+  const walk = (d: string) => {
+    for (const entry of fs.readdirSync(d, { withFileTypes: true })) {
+      const full = path.join(d, entry.name);
+      if (entry.isDirectory()) walk(full);
+      else files[path.relative(dir, full)] = fs.readFileSync(full, "latin1");
+    }
+  };
+  walk(dir);
+  return files;
+}
+
+const pythonParses = (file: string) =>
+  execFileSync("python3", [
+    "-c",
+    "import ast, sys; ast.parse(open(sys.argv[1], encoding='ascii').read())",
+    file,
+  ]);
+
+describe("compile", () => {
+  it("writes the example's DAG, init script and run script", () => {
+    const summary = compile(
+      path.join(EXAMPLE, "manifest.json"),
+      path.join(EXAMPLE, "conf", "base", "airflow-k8s.yaml"),
+    );
+    expect(summary.dagId).toBe("spaceflights-spark");
+    expect(path.relative(tmp, summary.dag)).toBe("out/dags/spaceflights-spark.py");
+    const names = summary.artifacts.map((a) => a.name);
+    expect(names).toEqual([
+      expect.stringMatching(/^pyspark_0-[0-9a-f]{12}\.py$/),
+      expect.stringMatching(/^init-[0-9a-f]{12}\.sh$/),
+      expect.stringMatching(/^spaceflights_spark-[0-9a-f]{12}\.tar\.gz$/),
+    ]);
+    for (const a of summary.artifacts) {
+      expect(a.uri).toBe(`gs://example-project-kedro-artifacts/spaceflights-spark/${a.name}`);
+      expect(fs.existsSync(a.file)).toBe(true);
+    }
+    const dag = fs.readFileSync(summary.dag, "utf8");
+    expect(dag).toContain('schedule="@daily"');
+    expect(dag).toContain('start_date=pendulum.datetime(2025, 1, 1, tz="UTC")');
+    expect(dag).toContain("catchup=False");
+    expect(dag).not.toMatch(/DummyOperator|days_ago|schedule_interval/);
+    pythonParses(summary.dag);
+  });
+
+  it("writes Python and shell that parse, for every backend and hostile names", () => {
+    for (const kind of ["dataproc", "serverless", "k8s", "k8s-gke", "k8s-conn", "custom"]) {
+      const summary = compile(HOSTILE, path.join(FIX, `${kind}.yaml`), path.join(tmp, kind));
+      expect([...fs.readFileSync(summary.dag)].every((b) => b === 10 || (b >= 32 && b < 127))).toBe(
+        true,
+      ); // ASCII
+      pythonParses(summary.dag);
+      for (const a of summary.artifacts) {
+        if (a.name.endsWith(".py")) pythonParses(a.file);
+        if (a.name.endsWith(".sh")) {
+          execFileSync("bash", ["-n", a.file]);
+          execFileSync("shellcheck", ["--severity=warning", a.file]);
+        }
+      }
+    }
+  });
+
+  it("prepends user_init_path and appends user_post_init_path to the init script", () => {
+    const summary = compile(HOSTILE, path.join(FIX, "dataproc.yaml"));
+    const init = fs.readFileSync(
+      summary.artifacts.find((a) => a.name.startsWith("init-"))!.file,
+      "utf8",
+    );
+    const userInit = init.indexOf('echo "extra-index-url');
+    const ours = init.indexOf('tar -xzf "$workdir/project.tar.gz"');
+    const post = init.indexOf('echo "installed in $PROJECT_HOME"');
+    expect(
+      init.indexOf('export PROJECT_HOME="${PROJECT_HOME:-$DEFAULT_PROJECT_HOME}"'),
+    ).toBeLessThan(userInit);
+    expect(userInit).toBeGreaterThan(0);
+    expect(userInit).toBeLessThan(ours);
+    expect(ours).toBeLessThan(post);
+    expect(init).toMatch(
+      /ARCHIVE_URI=gs:\/\/my-bucket\/kedro\/artifacts\/hostile_pkg-[0-9a-f]{12}\.tar\.gz\n/,
+    );
+    // The run script runs the group's nodes, in order, from PROJECT_HOME.
+    const script = fs.readFileSync(
+      summary.artifacts.find((a) => a.name.startsWith("pyspark_0-"))!.file,
+      "utf8",
+    );
+    expect(script).toContain(
+      'NODES = ["f([a;b]) -> [c]", "sandwich ${HOME} \\\\ back\\\\slash", "na\\u00efve \\u00f1ode \\U0001f680 {% raw %}"]',
+    );
+    expect(script).toContain('DEFAULT_PROJECT_HOME = "/opt/hostile_pkg"');
+  });
+
+  it("gives byte-identical trees on every run", () => {
+    compile(HOSTILE, path.join(FIX, "dataproc.yaml"), path.join(tmp, "a"));
+    compile(HOSTILE, path.join(FIX, "dataproc.yaml"), path.join(tmp, "b"));
+    expect(tree(path.join(tmp, "b"))).toEqual(tree(path.join(tmp, "a")));
+  });
+
+  it("names the artifacts by content, so a changed group gets a new run script name", () => {
+    const manifest = JSON.parse(fs.readFileSync(HOSTILE, "utf8")) as { env: string };
+    const first = compile(HOSTILE, path.join(FIX, "dataproc.yaml"), path.join(tmp, "a"));
+    manifest.env = "staging";
+    const changed = path.join(tmp, "m.json");
+    fs.writeFileSync(changed, JSON.stringify(manifest));
+    const second = compile(changed, path.join(FIX, "dataproc.yaml"), path.join(tmp, "b"));
+    const run = (s: typeof first) => s.artifacts.find((a) => a.name.startsWith("pyspark_0-"))!.name;
+    const init = (s: typeof first) => s.artifacts.find((a) => a.name.startsWith("init-"))!.name;
+    expect(run(second)).not.toBe(run(first));
+    expect(init(second)).toBe(init(first));
+  });
+
+  it("renders a plan without Spark as pods only", () => {
+    const summary = compile(
+      path.join(FIX, "nospark.manifest.json"),
+      path.join(FIX, "dataproc.yaml"),
+    );
+    expect(summary.artifacts).toEqual([]);
+    const dag = fs.readFileSync(summary.dag, "utf8");
+    expect(dag).not.toMatch(/Dataproc|EmptyOperator|kak_run_suffix/);
+    expect(dag.match(/KubernetesPodOperator\(/g)).toHaveLength(3);
+  });
+
+  it("replaces an earlier output and leaves other files alone", () => {
+    const out = path.join(tmp, "out");
+    fs.mkdirSync(path.join(out, "artifacts"), { recursive: true });
+    fs.writeFileSync(path.join(out, "artifacts", "stale.py"), "old");
+    fs.writeFileSync(path.join(out, "notes.txt"), "mine");
+    compile(HOSTILE, path.join(FIX, "k8s.yaml"), out);
+    expect(fs.readdirSync(path.join(out, "artifacts"))).toEqual(["runner.py"]);
+    expect(fs.readFileSync(path.join(out, "notes.txt"), "utf8")).toBe("mine");
+    expect(fs.readdirSync(tmp)).toEqual(["out"]); // no staging folder left behind
+  });
+});
+
+describe("compile: bad input names the key or file, exits 2 and writes nothing", () => {
+  const base = fs.readFileSync(path.join(FIX, "dataproc.yaml"), "utf8");
+  const factoryDir = path.join(FIX, "factories");
+
+  /** Writes a config with `edit` applied beside the fixture project, and compiles it. */
+  function failing(edit: (yaml: string) => string, extraFiles: Record<string, string> = {}) {
+    const conf = path.join(tmp, "conf", "base");
+    fs.mkdirSync(conf, { recursive: true });
+    for (const [name, text] of Object.entries(extraFiles))
+      fs.writeFileSync(path.join(conf, name), text);
+    const config = path.join(conf, "airflow-k8s.yaml");
+    fs.writeFileSync(config, edit(base));
+    const out = path.join(tmp, "out");
+    const result = cli([
+      "compile",
+      "--manifest",
+      HOSTILE,
+      "--config",
+      config,
+      "--project",
+      PROJECT,
+      "--out",
+      out,
+    ]);
+    expect(result.code).toBe(2);
+    expect(result.out).toBe("");
+    expect(result.err.trim().split("\n")).toHaveLength(1);
+    expect(fs.existsSync(out)).toBe(false);
+    return result.err;
+  }
+  const custom = (spec: string) => (y: string) =>
+    y.replace(/ {4}type: dataproc\n/, `    type: custom\n    operator_factory: ${spec}\n`);
+  const factory = (body: string) => ({ "f.js": `module.exports = { F: class { ${body} } };` });
+  const methods =
+    'importsStatement() { return ""; } createClusterOperator() { return ""; } deleteClusterOperator() { return ""; }';
+
+  it.each([
+    [
+      "project_id",
+      (y: string) => y.replace(/ {4}project_id: .*\n/, ""),
+      /run_config\.spark\.project_id: is required for spark\.type dataproc/,
+    ],
+    [
+      "region",
+      (y: string) => y.replace(/ {4}region: .*\n/, ""),
+      /run_config\.spark\.region: is required for spark\.type dataproc/,
+    ],
+    [
+      "artifacts_path",
+      (y: string) => y.replace(/ {4}artifacts_path: .*\n/, ""),
+      /run_config\.spark\.artifacts_path: is required/,
+    ],
+    [
+      "the image",
+      (y: string) => y.replace(/ {2}image: .*\n/, ""),
+      /run_config\.image: is required/,
+    ],
+    [
+      "spark.type",
+      (y: string) => y.replace(/ {4}type: dataproc\n/, ""),
+      /run_config\.spark\.type: is required because the plan has 1 Spark group/,
+    ],
+    [
+      "an unknown spark.type",
+      (y: string) => y.replace(/type: dataproc/, "type: emr"),
+      /run_config\.spark\.type: expected one of/,
+    ],
+    [
+      "a missing user_init_path file",
+      (y: string) => y.replace("init_part.sh", "nope.sh"),
+      /run_config\.spark\.user_init_path: expected a readable file at .*nope\.sh \(ENOENT\)/,
+    ],
+    [
+      "a user_init_path outside src",
+      (y: string) => y.replace("init_part.sh", "../../etc/passwd"),
+      /run_config\.spark\.user_init_path: expected a path inside the project's src folder/,
+    ],
+    [
+      "serverless without container_image",
+      (y: string) => y.replace("type: dataproc", "type: dataproc-serverless"),
+      /run_config\.spark\.cluster_config\.runtime_config\.container_image: is required/,
+    ],
+  ])("%s", (_, edit, expected) => {
+    expect(failing(edit)).toMatch(expected);
+  });
+
+  it.each([
+    [
+      "a missing factory module",
+      custom("./missing.js#F"),
+      {},
+      /operator_factory: expected a JavaScript module at .*missing\.js, found none/,
+    ],
+    [
+      "a missing export",
+      custom("./f.js#G"),
+      factory(methods),
+      /operator_factory: .*f\.js has no export "G"/,
+    ],
+    [
+      "a factory without submitOperator",
+      custom("./f.js#F"),
+      factory(methods),
+      /F from .*f\.js lacks the method\(s\) submitOperator of SparkOperatorFactoryBase/,
+    ],
+    [
+      "a factory that throws",
+      custom("./f.js#F"),
+      factory(`${methods} submitOperator() { throw new Error("no cluster"); }`),
+      /operator_factory: submitOperator\(\) threw Error: no cluster/,
+    ],
+    [
+      "a factory that returns a number",
+      custom("./f.js#F"),
+      factory(`${methods} submitOperator() { return 42; }`),
+      /operator_factory: submitOperator\(\) returned number, expected a string of Python source/,
+    ],
+    [
+      "a module that fails to load",
+      custom("./f.js#F"),
+      { "f.js": "throw new Error('boom');" },
+      /operator_factory: loading .*f\.js failed: boom/,
+    ],
+  ])("%s", (_, edit, files, expected) => {
+    expect(failing(edit, files)).toMatch(expected);
+  });
+
+  it("asks for an image for Spark on Kubernetes", () => {
+    const manifest = path.join(tmp, "m.json");
+    const tag = "kedro-airflow-k8s:group:pyspark";
+    fs.writeFileSync(
+      manifest,
+      JSON.stringify({
+        schemaVersion: 1,
+        project: { name: "p" },
+        nodes: [{ name: "s", inputs: [], outputs: ["x"], tags: [tag] }],
+      }),
+    );
+    const config = path.join(tmp, "c.yaml");
+    fs.writeFileSync(config, "run_config:\n  spark:\n    type: k8s\n");
+    const r = cli([
+      "compile",
+      "--manifest",
+      manifest,
+      "--config",
+      config,
+      "--out",
+      path.join(tmp, "out"),
+    ]);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(
+      /c\.yaml: run_config\.spark\.cluster_config\.image: is required for spark\.type k8s \(or set run_config\.image\)/,
+    );
+    expect(fs.existsSync(path.join(tmp, "out"))).toBe(false);
+  });
+
+  it("refuses a node name that Kedro's --nodes cannot carry", () => {
+    const manifest = path.join(tmp, "m.json");
+    fs.writeFileSync(
+      manifest,
+      JSON.stringify({
+        schemaVersion: 1,
+        project: { name: "p" },
+        nodes: [{ name: "a,b", inputs: [], outputs: ["x"] }],
+      }),
+    );
+    const out = path.join(tmp, "out");
+    const r = cli([
+      "compile",
+      "--manifest",
+      manifest,
+      "--config",
+      path.join(FIX, "dataproc.yaml"),
+      "--project",
+      PROJECT,
+      "--out",
+      out,
+    ]);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(
+      /m\.json: nodes\[0\]\.name: node name "a,b" cannot be passed through Kedro's --nodes/,
+    );
+    expect(fs.existsSync(out)).toBe(false);
+  });
+
+  it("keeps the factory fixture importable as a user would write it", () => {
+    expect(fs.existsSync(path.join(factoryDir, "custom.js"))).toBe(true);
+    const r = spawnSync(
+      process.execPath,
+      [
+        "-e",
+        `const {LivyFactory}=require(${JSON.stringify(path.join(factoryDir, "custom.js"))}); process.stdout.write(new LivyFactory().submitOperator({taskId:"t", runScriptUri:null}))`,
+      ],
+      { encoding: "utf8" },
+    );
+    expect(r.stdout).toContain('task_id="t"');
+  });
+});

@@ -1,0 +1,207 @@
+"""Every DAG that `kedro-airflow-k8s compile` generates imports in real Airflow, and the loaded
+DAG objects (operator classes, upstream sets, trigger rules, rendered template fields) match
+the plan. Runs under both pinned Airflow lines (scripts/test-python-airflow.sh); needs the
+built CLI (`npm run build`) and Node.js."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[3]
+CLI = ROOT / "dist" / "components" / "cli" / "main.js"
+DAGCHECK = ROOT / "python" / "tools" / "dagcheck.py"
+FIXTURES = ROOT / "test" / "fixtures" / "compile"
+EXAMPLE = ROOT / "examples" / "spaceflights_spark"
+HOSTILE = FIXTURES / "hostile.manifest.json"
+
+SPARK_OPERATOR = {
+    "dataproc": "airflow.providers.google.cloud.operators.dataproc.DataprocSubmitJobOperator",
+    "serverless": "airflow.providers.google.cloud.operators.dataproc.DataprocCreateBatchOperator",
+    "k8s": "airflow.providers.cncf.kubernetes.operators.pod.KubernetesPodOperator",
+    "k8s-conn": "airflow.providers.cncf.kubernetes.operators.pod.KubernetesPodOperator",
+    "k8s-gke": "airflow.providers.google.cloud.operators.kubernetes_engine.GKEStartPodOperator",
+    "custom": "EmptyOperator",
+}
+POD = "airflow.providers.cncf.kubernetes.operators.pod.KubernetesPodOperator"
+
+CASES = {
+    "example": (EXAMPLE / "manifest.json", EXAMPLE / "conf/base/airflow-k8s.yaml", "dataproc"),
+    "nospark": (FIXTURES / "nospark.manifest.json", FIXTURES / "dataproc.yaml", "dataproc"),
+    **{f"hostile-{kind}": (HOSTILE, FIXTURES / f"{kind}.yaml", kind) for kind in SPARK_OPERATOR},
+}
+
+
+def node(*args: str) -> str:
+    node_bin = shutil.which("node")
+    assert node_bin, "Node.js is required to run the kedro-airflow-k8s CLI"
+    assert CLI.exists(), f"{CLI} is missing: run `npm run build` first"
+    done = subprocess.run([node_bin, str(CLI), *args], capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+def load(folder: Path, out: Path) -> dict:
+    done = subprocess.run(
+        [sys.executable, str(DAGCHECK), str(folder), "--render", "--json", str(out)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert out.exists(), done.stderr[-3000:]
+    return json.loads(out.read_text())
+
+
+@pytest.fixture(params=sorted(CASES), scope="module")
+def generated(request, tmp_path_factory):
+    manifest, config, kind = CASES[request.param]
+    out = tmp_path_factory.mktemp(request.param)
+    summary = json.loads(
+        node(
+            "compile",
+            "--manifest",
+            str(manifest),
+            "--config",
+            str(config),
+            "--project",
+            str(FIXTURES / "project"),
+            "--out",
+            str(out / "tree"),
+            "--json",
+        )
+    )
+    plan = json.loads(node("plan", "--manifest", str(manifest), "--config", str(config), "--json"))
+    loaded = load(out / "tree" / "dags", out / "dagcheck.json")
+    return {"kind": kind, "summary": summary, "plan": plan, "loaded": loaded}
+
+
+def test_imports_without_errors(generated):
+    loaded = generated["loaded"]
+    assert loaded["importErrors"] == {}
+    assert list(loaded["dags"]) == [generated["summary"]["dagId"]]
+
+
+def test_tasks_and_edges_match_the_plan(generated):
+    kind, plan, summary = generated["kind"], generated["plan"], generated["summary"]
+    dag = next(iter(generated["loaded"]["dags"].values()))
+    tasks = dag["tasks"]
+    ids = summary["taskIds"]
+    spark = [g for g in plan["groups"] if g["kind"] == "spark"]
+    spark_ids = {ids[g["name"]] for g in spark}
+    has_cluster = bool(spark) and kind in ("dataproc", "custom")
+
+    expected = {ids[g["name"]] for g in plan["groups"]}
+    if spark:
+        expected.add("spark_jobs_succeeded")
+    if has_cluster:
+        expected |= {"create_spark_cluster", "delete_spark_cluster"}
+    assert set(tasks) == expected
+
+    for group in plan["groups"]:
+        task = tasks[ids[group["name"]]]
+        upstream = {ids[u] for u in group["upstream"]}
+        if group["kind"] == "spark" and has_cluster:
+            upstream.add("create_spark_cluster")
+        assert set(task["upstream"]) == upstream, group["name"]
+        operator = POD if group["kind"] == "default" else SPARK_OPERATOR[kind]
+        assert task["operator"].endswith(operator), (group["name"], task["operator"])
+        # doc_md names every Kedro node of the group (a custom factory writes its own).
+        if group["kind"] == "default" or kind != "custom":
+            for name in group["nodes"]:
+                assert name.replace("`", "'") in task["docMd"]
+
+    if spark:
+        assert set(tasks["spark_jobs_succeeded"]["upstream"]) == spark_ids
+        assert tasks["spark_jobs_succeeded"]["triggerRule"] == "all_success"
+    if has_cluster:
+        assert tasks["create_spark_cluster"]["upstream"] == []
+        assert set(tasks["delete_spark_cluster"]["upstream"]) == spark_ids
+        assert tasks["delete_spark_cluster"]["triggerRule"] == "all_done"
+
+
+def test_commands_reach_the_task_exactly(generated):
+    """Rendered with Jinja as Airflow does: names arrive as they are in the plan."""
+    kind, plan, summary = generated["kind"], generated["plan"], generated["summary"]
+    dag = next(iter(generated["loaded"]["dags"].values()))
+    for group in plan["groups"]:
+        rendered = dag["tasks"][summary["taskIds"][group["name"]]]["rendered"]
+        nodes = ",".join(group["nodes"])
+        if group["kind"] == "default":
+            args = rendered["arguments"]
+            assert args[0] == "run"
+            assert args[args.index("--nodes") + 1] == nodes
+            assert args[args.index("--pipeline") + 1] == plan["pipeline"]
+        elif kind.startswith("k8s"):
+            args = rendered["arguments"]
+            assert f"--node={nodes}" in args
+            assert args[-1] == "--runner=ThreadRunner"
+            assert args[args.index("--deploy-mode") + 1] == "cluster"
+            assert args[args.index("--master") + 1].startswith("k8s://")
+
+
+def test_names_are_valid_and_unique_per_run(generated):
+    kind, summary = generated["kind"], generated["summary"]
+    dag = next(iter(generated["loaded"]["dags"].values()))
+    uris = {a["uri"] for a in summary["artifacts"]}
+    for task_id in dag["tasks"]:
+        assert re.fullmatch(r"[A-Za-z0-9_.-]{1,250}", task_id)
+    if kind == "dataproc" and "create_spark_cluster" in dag["tasks"]:
+        name = dag["tasks"]["create_spark_cluster"]["rendered"]["cluster_name"]
+        assert re.fullmatch(r"[a-z][a-z0-9-]{0,50}", name) and not name.endswith("-")
+        assert dag["tasks"]["delete_spark_cluster"]["rendered"]["cluster_name"] == name
+        created = dag["tasks"]["create_spark_cluster"]["rendered"]
+        assert created["cluster_config"]["initialization_actions"][-1]["executable_file"] in uris
+        for task in dag["tasks"].values():
+            if task["operator"].endswith("DataprocSubmitJobOperator"):
+                job = task["rendered"]["job"]
+                assert job["placement"]["cluster_name"] == name
+                assert job["pyspark_job"]["main_python_file_uri"] in uris
+    if kind == "serverless":
+        for task in dag["tasks"].values():
+            if task["operator"].endswith("DataprocCreateBatchOperator"):
+                batch_id = task["rendered"]["batch_id"]
+                assert re.fullmatch(r"[a-z][a-z0-9-]{2,61}[a-z0-9]", batch_id), batch_id
+                assert task["rendered"]["batch"]["pyspark_batch"]["main_python_file_uri"] in uris
+                assert task["rendered"]["batch"]["runtime_config"]["container_image"]
+
+
+def test_cluster_names_differ_between_runs(tmp_path):
+    """Two runs of one DAG get two clusters: Dataproc reuses a cluster of the same name."""
+    out = tmp_path / "tree"
+    node(
+        "compile",
+        "--manifest",
+        str(HOSTILE),
+        "--config",
+        str(FIXTURES / "dataproc.yaml"),
+        "--project",
+        str(FIXTURES / "project"),
+        "--out",
+        str(out),
+    )
+    names = set()
+    for run_id in ("scheduled__2025-01-01T00:00:00+00:00", "manual__2025-01-01T00:00:00+00:00"):
+        report = tmp_path / f"{len(names)}.json"
+        subprocess.run(
+            [
+                sys.executable,
+                str(DAGCHECK),
+                str(out / "dags"),
+                "--render",
+                "--run-id",
+                run_id,
+                "--json",
+                str(report),
+            ],
+            capture_output=True,
+            check=False,
+        )
+        dag = next(iter(json.loads(report.read_text())["dags"].values()))
+        names.add(dag["tasks"]["create_spark_cluster"]["rendered"]["cluster_name"])
+    assert len(names) == 2
