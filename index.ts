@@ -1,24 +1,42 @@
 /**
- * The Pulumi program: reads the stack config and plans the Kedro pipeline. The plan is
- * computed from plain values while the program runs, so `pulumi preview` shows it.
- * (The resources that deploy the plan come with the KedroAirflowDeployment component.)
+ * The Pulumi program: deploys the bundled example (or any Kedro project named in the stack
+ * config) with KedroAirflowDeployment. Stack config keys (all under `kedro-airflow-k8s:`):
+ *   manifest       path of the exported manifest       (default: the example's)
+ *   runConfig      path of the run config YAML          (default: the example's)
+ *   projectDir     the Kedro project folder              (default: the example)
+ *   dagBucket      bucket of the Airflow DAG folder      (required)
+ *   dagPrefix      DAG folder inside it                  (default: dags/)
+ *   artifactsPath  gs://bucket/prefix overriding run_config.spark.artifacts_path
+ *   kubeconfig     (secret) kubeconfig of the cluster running Spark, for spark.type k8s
  */
+import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { loadManifestFile, loadRunConfigFile, planPipeline } from "./components";
+import { KedroAirflowDeployment } from "./components";
 
 const config = new pulumi.Config("kedro-airflow-k8s");
-const manifestFile = config.get("manifest") ?? "examples/spaceflights_spark/manifest.json";
-const runConfigFile =
-  config.get("runConfig") ?? "examples/spaceflights_spark/conf/base/airflow-k8s.yaml";
+const example = "examples/spaceflights_spark";
+const kubeconfig = config.getSecret("kubeconfig");
+const artifactsPath = config.get("artifactsPath");
+const dagPrefix = config.get("dagPrefix");
 
-const plan = planPipeline(loadManifestFile(manifestFile), loadRunConfigFile(runConfigFile), {
-  manifest: manifestFile,
-});
+const deployment = new KedroAirflowDeployment(
+  "kedro",
+  {
+    manifest: config.get("manifest") ?? `${example}/manifest.json`,
+    runConfig: config.get("runConfig") ?? `${example}/conf/base/airflow-k8s.yaml`,
+    projectDir: config.get("projectDir") ?? example,
+    dagBucket: config.require("dagBucket"),
+    ...(dagPrefix !== undefined ? { dagPrefix } : {}),
+    ...(artifactsPath !== undefined ? { artifactsPath } : {}),
+  },
+  kubeconfig
+    ? { providers: { kubernetes: new k8s.Provider("spark-cluster", { kubeconfig }) } }
+    : {},
+);
 
-export const groups = plan.groups.map(({ name, kind, nodes, upstream }) => ({
-  name,
-  kind,
-  nodes,
-  upstream,
-}));
-export const counts = plan.counts;
+export const dagId = deployment.dagId;
+export const dagObjectName = deployment.dagObjectName;
+export const artifactUris = deployment.artifactUris;
+export const sparkJobCount = deployment.sparkJobCount;
+export const groups = deployment.groups;
+export const dagText = deployment.dagText;

@@ -1,0 +1,287 @@
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import * as zlib from "node:zlib";
+import * as pulumi from "@pulumi/pulumi";
+import * as gcp from "@pulumi/gcp";
+import * as k8s from "@pulumi/kubernetes";
+import { installMocks, settle, valueOf, type Registered } from "./helpers/pulumi-mocks";
+import {
+  KedroAirflowDeployment,
+  parseDagFolder,
+  validateDeploymentArgs,
+} from "../components/resources/component";
+import { SPARK_ROLE_RULES } from "../components/resources/rbac";
+import { compileProject } from "../components/rendering/compile";
+import { loadManifestFile } from "../components/manifest/load";
+import { loadRunConfigFile } from "../components/config/load";
+import { planPipeline } from "../components/planning/plan";
+
+const registered: Registered[] = installMocks(false);
+const EXAMPLE = path.join(__dirname, "..", "examples", "spaceflights_spark");
+const MANIFEST = path.join(EXAMPLE, "manifest.json");
+const CONFIG = path.join(EXAMPLE, "conf", "base", "airflow-k8s.yaml");
+const FIX = path.join(__dirname, "fixtures", "compile");
+
+let counter = 0;
+/** Builds a component under a fresh name and returns it with the resources it registered. */
+async function deploy(
+  args: Partial<ConstructorParameters<typeof KedroAirflowDeployment>[1]>,
+  opts?: pulumi.ComponentResourceOptions,
+) {
+  const start = registered.length;
+  const name = `kedro${counter++}`;
+  const component = new KedroAirflowDeployment(
+    name,
+    {
+      manifest: MANIFEST,
+      runConfig: CONFIG,
+      projectDir: EXAMPLE,
+      dagBucket: "dag-bucket",
+      ...args,
+    },
+    opts,
+  );
+  await valueOf(component.dagObjectName);
+  await settle();
+  return { name, component, resources: registered.slice(start) };
+}
+
+const objects = (rs: Registered[]) =>
+  rs.filter((r) => r.type === "gcp:storage/bucketObject:BucketObject");
+/** The text of a StringAsset source (the mock hands it over as a promise). */
+const assetText = async (r: Registered) =>
+  await (r.inputs["source"] as { text?: Promise<string> }).text;
+
+describe("KedroAirflowDeployment (update)", () => {
+  it("uploads the DAG and every artifact, as children of the component", async () => {
+    const { name, component, resources } = await deploy({});
+    const types = resources.map((r) => r.type);
+    expect(types[0]).toBe("kedro-airflow-k8s:index:KedroAirflowDeployment");
+    const objs = objects(resources);
+    expect(objs.map((o) => o.name).sort()).toEqual(
+      [`${name}-archive`, `${name}-dag`, `${name}-init.sh`, `${name}-pyspark_0.py`].sort(),
+    );
+    const dag = objs.find((o) => o.name === `${name}-dag`)!;
+    expect(dag.inputs["bucket"]).toBe("dag-bucket");
+    expect(dag.inputs["name"]).toBe("dags/spaceflights-spark.py");
+    expect(dag.inputs["content"]).toBeUndefined(); // `content` would be marked secret in diffs
+    const dagText = await valueOf(component.dagText);
+    expect(await assetText(dag)).toBe(dagText);
+    // Children: their URNs carry the component's type as parent.
+    const childUrn = await valueOf(component.dagObject.urn);
+    expect(childUrn).toContain(
+      "kedro-airflow-k8s:index:KedroAirflowDeployment$gcp:storage/bucketObject:BucketObject",
+    );
+  });
+
+  it("puts artifacts under artifacts_path with content-hashed names, the same text as compile", async () => {
+    const { component, resources } = await deploy({});
+    const manifest = loadManifestFile(MANIFEST);
+    const config = loadRunConfigFile(CONFIG);
+    const uris = (await valueOf(component.artifactUris))!;
+    const archiveName = Object.keys(uris).find((n) => n.endsWith(".tar.gz"))!;
+    expect(archiveName).toMatch(/^spaceflights_spark-[0-9a-f]{12}\.tar\.gz$/);
+    const compiled = compileProject({
+      manifest,
+      plan: planPipeline(manifest, config),
+      config,
+      manifestSource: MANIFEST,
+      configSource: CONFIG,
+      factory: null,
+      projectDir: EXAMPLE,
+      archiveName,
+    });
+    for (const artifact of compiled.artifacts) {
+      const obj = objects(resources).find(
+        (o) => o.inputs["name"] === `spaceflights-spark/${artifact.name}`,
+      )!;
+      expect(obj.inputs["bucket"]).toBe("example-project-kedro-artifacts");
+      expect(await assetText(obj)).toBe(artifact.content);
+      expect(uris[artifact.name]).toBe(
+        `gs://example-project-kedro-artifacts/spaceflights-spark/${artifact.name}`,
+      );
+    }
+    const init = compiled.artifacts.find((a) => a.name.startsWith("init-"))!.content;
+    expect(init).toContain(
+      `ARCHIVE_URI=gs://example-project-kedro-artifacts/spaceflights-spark/${archiveName}`,
+    );
+    expect(await valueOf(component.dagText)).toBe(compiled.dag.content);
+    // The archive asset is a real gzip file of the project.
+    const archive = objects(resources).find((o) => String(o.inputs["name"]).endsWith(".tar.gz"))!;
+    const file = await (archive.inputs["source"] as { path: Promise<string> }).path;
+    expect(zlib.gunzipSync(fs.readFileSync(file)).subarray(257, 262).toString()).toBe("ustar");
+  });
+
+  it("gives the same objects and hashes when built twice", async () => {
+    const a = await deploy({});
+    const b = await deploy({});
+    const strip = (rs: Registered[]) =>
+      Promise.all(
+        objects(rs).map(async (o) => [
+          o.inputs["name"],
+          (await assetText(o)) ?? (await (o.inputs["source"] as { path: Promise<string> }).path),
+        ]),
+      );
+    expect(await strip(b.resources)).toEqual(await strip(a.resources));
+  });
+
+  it("changes only the DAG and the artifacts that depend on a changed node", async () => {
+    const manifest = JSON.parse(fs.readFileSync(MANIFEST, "utf8"));
+    const before = await deploy({ manifest });
+    const changed = JSON.parse(JSON.stringify(manifest));
+    // A default node's tags change its pod, not any Spark artifact.
+    const defaultNode = changed.nodes.find(
+      (n: { name: string }) => n.name === "preprocess_companies_node",
+    );
+    defaultNode.tags = [...defaultNode.tags, "resources:__default__"];
+    defaultNode.name = "preprocess_companies_node_v2";
+    const after = await deploy({ manifest: changed });
+    const byName = (rs: Registered[]) =>
+      new Map(objects(rs).map((o) => [String(o.name).replace(/^kedro\d+-/, ""), o]));
+    const b = byName(before.resources);
+    const a = byName(after.resources);
+    expect(await assetText(a.get("dag")!)).not.toBe(await assetText(b.get("dag")!));
+    for (const key of ["pyspark_0.py", "init.sh", "archive"]) {
+      expect(a.get(key)!.inputs["name"]).toBe(b.get(key)!.inputs["name"]);
+    }
+    expect(await assetText(a.get("pyspark_0.py")!)).toBe(await assetText(b.get("pyspark_0.py")!));
+
+    // Renaming a Spark node changes its group's run script (a new object name), not the init script.
+    const spark = JSON.parse(JSON.stringify(manifest));
+    spark.nodes.find((n: { name: string }) => n.name === "build_features_node").name =
+      "build_features_node_v2";
+    const third = byName((await deploy({ manifest: spark })).resources);
+    expect(third.get("pyspark_0.py")!.inputs["name"]).not.toBe(
+      b.get("pyspark_0.py")!.inputs["name"],
+    );
+    expect(third.get("init.sh")!.inputs["name"]).toBe(b.get("init.sh")!.inputs["name"]);
+    expect(third.get("archive")!.inputs["name"]).toBe(b.get("archive")!.inputs["name"]);
+  });
+
+  it("takes the DAG folder from a Composer environment", async () => {
+    const env = new gcp.composer.Environment("composer", { region: "europe-west1", config: {} });
+    const { resources, component } = await deploy({
+      dagBucket: undefined,
+      composerEnvironment: env,
+    });
+    const dag = objects(resources).find((o) => String(o.name).endsWith("-dag"))!;
+    expect(dag.inputs["bucket"]).toBe("europe-west1-composer-abc-bucket");
+    expect(dag.inputs["name"]).toBe("dags/spaceflights-spark.py");
+    expect(await valueOf(component.dagObjectName)).toBe("dags/spaceflights-spark.py");
+  });
+
+  it("reports the plan as outputs", async () => {
+    const { component } = await deploy({});
+    expect(await valueOf(component.dagId)).toBe("spaceflights-spark");
+    expect(await valueOf(component.sparkJobCount)).toBe(1);
+    const groups = (await valueOf(component.groups))!;
+    expect(groups.find((g) => g.kind === "spark")).toMatchObject({
+      name: "pyspark_0",
+      upstream: expect.any(Array),
+    });
+  });
+
+  it("creates namespaced RBAC for Spark on Kubernetes with the given provider, never a ClusterRole", async () => {
+    const provider = new k8s.Provider("gke", { kubeconfig: "{}" });
+    const { name, resources } = await deploy(
+      {
+        manifest: path.join(FIX, "hostile.manifest.json"),
+        runConfig: path.join(FIX, "k8s.yaml"),
+        projectDir: undefined,
+        kubernetes: { createNamespace: true },
+      },
+      { providers: { kubernetes: provider } },
+    );
+    const k8sResources = resources.filter((r) => r.type.startsWith("kubernetes:"));
+    expect(k8sResources.map((r) => r.type).sort()).toEqual([
+      "kubernetes:core/v1:Namespace",
+      "kubernetes:core/v1:ServiceAccount",
+      "kubernetes:core/v1:ServiceAccount",
+      "kubernetes:rbac.authorization.k8s.io/v1:Role",
+      "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding",
+      "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding",
+    ]);
+    expect(resources.some((r) => r.type.includes("ClusterRole"))).toBe(false);
+    for (const r of k8sResources) expect(r.provider).toMatch(/::gke::/);
+    const role = k8sResources.find((r) => r.type.endsWith(":Role"))!;
+    expect(role.inputs["rules"]).toEqual(SPARK_ROLE_RULES);
+    expect((role.inputs["metadata"] as { namespace: string }).namespace).toBe("spark-jobs");
+    const accounts = k8sResources
+      .filter((r) => r.type.endsWith("ServiceAccount"))
+      .map((r) => (r.inputs["metadata"] as { name: string }).name);
+    expect(accounts.sort()).toEqual(["kedro-runner", "spark-driver"]);
+    const bindings = k8sResources.filter((r) => r.type.endsWith("RoleBinding"));
+    for (const b of bindings) {
+      expect((b.inputs["roleRef"] as { kind: string }).kind).toBe("Role");
+      expect((b.inputs["subjects"] as { namespace: string }[])[0]!.namespace).toBe("spark-jobs");
+    }
+    // The DAG uses exactly these accounts.
+    const dag = (await assetText(objects(resources).find((o) => o.name === `${name}-dag`)!))!;
+    expect(dag).toContain('service_account_name="kedro-runner"');
+    expect(dag).toContain("spark.kubernetes.authenticate.driver.serviceAccountName=spark-driver");
+  });
+});
+
+describe("argument errors", () => {
+  it("throws a ResourceError naming the argument", () => {
+    expect(
+      () =>
+        new KedroAirflowDeployment("bad1", {
+          manifest: MANIFEST,
+          runConfig: CONFIG,
+          projectDir: EXAMPLE,
+        }),
+    ).toThrow(/args: dagBucket: give exactly one of dagBucket and composerEnvironment/);
+    expect(
+      () =>
+        new KedroAirflowDeployment("bad2", {
+          manifest: MANIFEST,
+          runConfig: CONFIG,
+          dagBucket: "b",
+        }),
+    ).toThrow(/args: projectDir: is required for spark\.type dataproc/);
+    expect(
+      () =>
+        new KedroAirflowDeployment("bad3", {
+          manifest: { schemaVersion: 1 },
+          runConfig: CONFIG,
+          projectDir: EXAMPLE,
+          dagBucket: "b",
+        }),
+    ).toThrow(/args\.manifest: project: is required/);
+    try {
+      new KedroAirflowDeployment("bad4", {
+        manifest: MANIFEST,
+        runConfig: { run_config: { spark: { type: "emr" } } },
+        dagBucket: "b",
+      });
+    } catch (err) {
+      expect(err).toBeInstanceOf(pulumi.ResourceError);
+      expect((err as Error).message).toMatch(
+        /args\.runConfig: run_config\.spark\.type: expected one of/,
+      );
+    }
+  });
+
+  it("validates pure arguments without Pulumi", () => {
+    expect(() =>
+      validateDeploymentArgs({
+        manifest: MANIFEST,
+        runConfig: CONFIG,
+        dagBucket: "b",
+        dagPrefix: "../x",
+      }),
+    ).toThrow(/args: dagPrefix: expected a folder inside the bucket/);
+    expect(() =>
+      validateDeploymentArgs({
+        manifest: MANIFEST,
+        runConfig: CONFIG,
+        dagBucket: "b",
+        projectDir: os.tmpdir(),
+      }),
+    ).toThrow(/args: projectDir: expected a Kedro project folder/);
+    expect(parseDagFolder("gs://bucket-1/dags")).toEqual({ bucket: "bucket-1", prefix: "dags/" });
+    expect(parseDagFolder("gs://bucket-1")).toEqual({ bucket: "bucket-1", prefix: "" });
+  });
+});
