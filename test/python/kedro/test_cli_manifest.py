@@ -1,0 +1,53 @@
+"""`kedro-airflow-k8s manifest` (the TypeScript CLI) runs the exporter under the interpreter it
+is given and writes the same manifest as the exporter itself; its errors keep exit code 2."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from conftest import KEDRO_VERSION, REPO, copy_example, export_manifest, subprocess_env
+
+CLI = REPO / "dist" / "components" / "cli" / "main.js"
+
+
+def cli(*args: str) -> subprocess.CompletedProcess:
+    node = shutil.which("node")
+    assert node, "node is not on PATH"
+    assert CLI.is_file(), f"{CLI} is missing: run `npm ci` (it builds dist/) first"
+    return subprocess.run(
+        [node, str(CLI), *args], capture_output=True, text=True, env=subprocess_env(), check=False
+    )
+
+
+def test_manifest_command_writes_the_exporters_manifest(tmp_path: Path):
+    project = copy_example(tmp_path / "project")
+    out = tmp_path / "manifest.json"
+    done = cli("manifest", "--project", str(project), "--python", sys.executable, "--out", str(out))
+    assert done.returncode == 0, done.stderr
+    written = json.loads(out.read_text())
+    assert written == export_manifest(project)
+    assert written["project"]["kedroVersion"] == KEDRO_VERSION
+    # The manifest plans: the CLI reads what the CLI wrote.
+    plan = cli("plan", "--manifest", str(out), "--json")
+    assert plan.returncode == 0, plan.stderr
+    assert any(g["kind"] == "spark" for g in json.loads(plan.stdout)["groups"])
+
+
+def test_manifest_command_reports_a_bad_project_in_one_line(tmp_path: Path):
+    (tmp_path / "empty").mkdir()
+    out = tmp_path / "manifest.json"
+    empty = str(tmp_path / "empty")
+    done = cli("manifest", "--project", empty, "--python", sys.executable, "--out", str(out))
+    assert done.returncode == 2
+    assert len(done.stderr.strip().splitlines()) == 1, done.stderr
+    assert not out.exists()
+
+
+def test_manifest_command_names_a_missing_interpreter(tmp_path: Path):
+    done = cli("manifest", "--project", str(tmp_path), "--python", str(tmp_path / "no-python"))
+    assert done.returncode == 2
+    assert "--python: expected a Python interpreter that can be run (ENOENT)" in done.stderr
