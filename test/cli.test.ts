@@ -2,18 +2,11 @@ import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { run } from "../components/cli/main";
+import { cli } from "./helpers/cli";
 
 const ROOT = path.resolve(__dirname, "..");
 const ANCHOR = path.join(__dirname, "fixtures", "anchor.manifest.json");
 const ANCHOR_CONFIG = path.join(__dirname, "fixtures", "anchor.run-config.yaml");
-
-function cli(args: string[]): { code: number; out: string; err: string } {
-  let out = "";
-  let err = "";
-  const code = run(args, { stdout: (t) => (out += t), stderr: (t) => (err += t) });
-  return { code, out, err };
-}
 
 let tmp: string;
 beforeEach(() => {

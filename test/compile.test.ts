@@ -2,7 +2,7 @@ import { execFileSync, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { run } from "../components/cli/main";
+import { cli } from "./helpers/cli";
 
 const FIX = path.join(__dirname, "fixtures", "compile");
 const HOSTILE = path.join(FIX, "hostile.manifest.json");
@@ -12,13 +12,6 @@ const EXAMPLE = path.join(__dirname, "..", "examples", "spaceflights_spark");
 let tmp: string;
 beforeEach(() => (tmp = fs.mkdtempSync(path.join(os.tmpdir(), "kak-compile-"))));
 afterEach(() => fs.rmSync(tmp, { recursive: true, force: true }));
-
-function cli(args: string[]) {
-  let out = "";
-  let err = "";
-  const code = run(args, { stdout: (t) => (out += t), stderr: (t) => (err += t) });
-  return { code, out, err };
-}
 
 function compile(manifest: string, config: string, out = path.join(tmp, "out")) {
   const result = cli([

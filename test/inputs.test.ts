@@ -1,7 +1,7 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { run } from "../components/cli/main";
+import { cli } from "./helpers/cli";
 import { parseRunConfigText, normaliseRunConfig } from "../components/config/load";
 import { parseManifestText } from "../components/manifest/load";
 
@@ -17,12 +17,7 @@ function cliError(args: (dir: string) => string[], files: Record<string, string>
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "kak-inputs-"));
   try {
     for (const [name, text] of Object.entries(files)) fs.writeFileSync(path.join(dir, name), text);
-    let out = "";
-    let err = "";
-    const code = run([...args(dir), "--mermaid", path.join(dir, "plan.mmd")], {
-      stdout: (t) => (out += t),
-      stderr: (t) => (err += t),
-    });
+    const { code, out, err } = cli([...args(dir), "--mermaid", path.join(dir, "plan.mmd")]);
     expect(code).toBe(2);
     expect(out).toBe("");
     expect(err.endsWith("\n")).toBe(true);
