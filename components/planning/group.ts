@@ -157,8 +157,8 @@ function buildGroups(
   warnings: string[],
 ): Grouping {
   const n = graph.nodes.length;
-  const unitCount =
-    n === 0 ? 0 : Math.max(...Array.from({ length: n }, (_, v) => unitOfNode(v))) + 1;
+  let unitCount = 0;
+  for (let v = 0; v < n; v++) unitCount = Math.max(unitCount, unitOfNode(v) + 1);
   const members: number[][] = Array.from({ length: unitCount }, () => []);
   for (let v = 0; v < n; v++) members[unitOfNode(v)]!.push(v);
   const succ: Set<number>[] = Array.from({ length: unitCount }, () => new Set());

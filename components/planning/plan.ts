@@ -1,6 +1,6 @@
 import type { RunConfig } from "../config/types";
 import { buildPipelineGraph } from "../manifest/graph";
-import type { Manifest } from "../manifest/types";
+import { baseDatasetName, type Manifest } from "../manifest/types";
 import { Catalog, RULE_NUMBER, detectSparkNodes, type ReasonCode } from "./detect";
 import { groupPipeline } from "./group";
 
@@ -98,11 +98,10 @@ export function planPipeline(
 
   const sparkGroups = grouping.groups.filter((g) => g.kind === "spark");
   const warnings = [...manifest.warnings.map((w) => `exporter: ${w}`), ...grouping.warnings];
+  // A free input is loadable when the catalog has it under its own or a transcoded name.
+  const catalogued = new Set(Object.keys(manifest.datasets).map(baseDatasetName));
   for (const name of [...graph.freeInputs].sort()) {
-    if (
-      !catalog.has(name) &&
-      !Object.keys(manifest.datasets).some((d) => d.startsWith(`${name}@`))
-    ) {
+    if (!catalogued.has(name)) {
       warnings.push(
         `dataset ${JSON.stringify(name)} is read but no node produces it and the catalog has no entry for it, so Kedro cannot load it`,
       );

@@ -451,6 +451,18 @@ function dagDoc(manifest: Manifest, plan: Plan): string {
   ].join("\n");
 }
 
+const tagIndexes = new WeakMap<Manifest, Map<string, readonly string[]>>();
+
+/** Node name -> tags, built once per manifest (per group it would make rendering quadratic). */
+function tagIndex(manifest: Manifest): Map<string, readonly string[]> {
+  let index = tagIndexes.get(manifest);
+  if (index === undefined) {
+    index = new Map(manifest.nodes.map((n) => [n.name, n.tags]));
+    tagIndexes.set(manifest, index);
+  }
+  return index;
+}
+
 /**
  * The resources profile of a group: a `resources:<name>` (or `resources.<name>`) tag of its
  * nodes, the first by name when they differ, else `__default__`.
@@ -461,10 +473,10 @@ function profileOf(
   manifest: Manifest,
 ): ResourceProfile | null {
   const tags = new Set<string>();
-  const nodes = new Map(manifest.nodes.map((n) => [n.name, n]));
+  const nodeTags = tagIndex(manifest);
   for (const name of group.nodes) {
     // `resources:<name>` is the seed's tag; Kedro 0.19+ allows no colon, so `resources.<name>` too.
-    for (const tag of nodes.get(name)?.tags ?? []) {
+    for (const tag of nodeTags.get(name) ?? []) {
       if (tag.startsWith("resources:") || tag.startsWith("resources.")) tags.add(tag.slice(10));
     }
   }
