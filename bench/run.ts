@@ -1,0 +1,403 @@
+/**
+ * `npm run bench`: the planner benchmark. For each size, generates a manifest (seeded), then
+ * one fresh Node process per size measures the floor (read + JSON.parse + walk) and the three
+ * stages (read + load + validate, detect + group, render), and reports the plan's counts,
+ * medians, the floor ratio and peak memory. Then the Pulumi component's preview cost.
+ *
+ *   npm run bench -- [--sizes 100,1000,10000,50000] [--runs N] [--warmup N] [--seed 42]
+ *                    [--preview-sizes 1000,10000|none] [--preview-runs 7] [--budget 240]
+ *                    [--breakdown-runs 7] [--memory-runs 3] [--cpu-prof DIR] [--json FILE]
+ */
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import {
+  heapHighWaterFromGcTrace,
+  int,
+  machine,
+  median,
+  ms,
+  parseFlags,
+  parseList,
+  runNodeChild,
+  scratchDir,
+  spread,
+  table,
+} from "./common";
+import { generateManifest, manifestText } from "./generate";
+import type { PreviewResult } from "./preview";
+import type { BreakdownResult, MemoryResult, Step, WorkerResult } from "./worker";
+
+const USAGE =
+  "usage: npm run bench -- [--sizes 100,1000,10000,50000] [--runs N] [--warmup N] [--seed 42]\n" +
+  "                        [--preview-sizes 1000,10000|none] [--preview-runs 7] [--budget 240]\n" +
+  "                        [--breakdown-runs 7] [--memory-runs 3] [--cpu-prof DIR] [--json FILE]";
+
+interface SizeResult extends WorkerResult {
+  nodes: number;
+  /** Peak heap over all runs of the timing process (--trace-gc). */
+  peakHeapMb: number;
+  /** One cold pass in a fresh process: peak RSS and peak heap. */
+  onePass: { maxRssMb: number; peakHeapMb: number; totalMs: number };
+  generatedSparkNodes: number;
+  breakdown: BreakdownResult | null;
+}
+
+function main(): void {
+  const flags = parseFlags(
+    process.argv.slice(2),
+    {
+      sizes: "100,1000,10000,50000",
+      runs: "auto",
+      warmup: "auto",
+      seed: "42",
+      "preview-sizes": "1000,10000",
+      "preview-runs": "7",
+      budget: "240",
+      "breakdown-runs": "7",
+      "memory-runs": "3",
+      "cpu-prof": "",
+      json: "",
+    },
+    USAGE,
+  );
+  const sizes = parseList(flags["sizes"]!);
+  const previewSizes = flags["preview-sizes"] === "none" ? [] : parseList(flags["preview-sizes"]!);
+  const seed = Number(flags["seed"]);
+  const manifests = scratchDir("manifests");
+  const started = Date.now();
+
+  const info = machine();
+  console.log(`# kedro-airflow-k8s planner benchmark (seed ${seed})`);
+  console.log(
+    `machine: ${info["cpu"]}, ${info["memory"]}, Node ${info["node"]}, ${info["os"]}; load average ${info["load"]}`,
+  );
+  if (os.loadavg()[0]! > 0.7 * os.cpus().length) {
+    console.log(
+      "warning: the machine is busy (load average above 70 % of the cores): figures may be noisy",
+    );
+  }
+
+  const manifestFile = (n: number) => {
+    const file = path.join(manifests, `bench-${n}-seed${seed}.json`);
+    const { manifest, stats } = generateManifest(n, seed);
+    fs.writeFileSync(file, manifestText(manifest));
+    return { file, stats };
+  };
+
+  const results: SizeResult[] = [];
+  for (const n of sizes) {
+    const { file, stats } = manifestFile(n);
+    // Small sizes are cheap and noisy (one collection can double a 25 ms run): many more runs.
+    const runs =
+      flags["runs"] === "auto" ? (n <= 1_000 ? 31 : n < 50_000 ? 11 : 7) : Number(flags["runs"]);
+    const warmup = flags["warmup"] === "auto" ? (n <= 1_000 ? 5 : 2) : Number(flags["warmup"]);
+    const nodeFlags = ["--trace-gc"];
+    if (flags["cpu-prof"]) {
+      fs.mkdirSync(flags["cpu-prof"], { recursive: true });
+      nodeFlags.push("--cpu-prof", `--cpu-prof-dir=${path.resolve(flags["cpu-prof"])}`);
+    }
+    process.stdout.write(`measuring ${int(n)} nodes (${runs} runs after ${warmup} warm-ups)...`);
+    const { result, stdout } = runNodeChild<WorkerResult>(
+      "worker.js",
+      [
+        "--manifest",
+        file,
+        "--runs",
+        String(runs),
+        "--warmup",
+        String(warmup),
+        "--budget",
+        flags["budget"]!,
+      ],
+      nodeFlags,
+    );
+    const peakHeapMb = heapHighWaterFromGcTrace(stdout);
+    console.log(
+      ` total ${ms(result.medians.total)} ms (spread ${(100 * spread(result.samples.total)).toFixed(0)} %)`,
+    );
+    // The slow sizes of a slow tree get no breakdown: the table above already says enough.
+    const breakdownRuns = Number(flags["breakdown-runs"]);
+    const breakdown =
+      breakdownRuns > 0 &&
+      result.medians.total * (breakdownRuns + 2) < Number(flags["budget"]) * 1000
+        ? runNodeChild<BreakdownResult>(
+            "worker.js",
+            [
+              "--mode",
+              "breakdown",
+              "--manifest",
+              file,
+              "--runs",
+              String(breakdownRuns),
+              "--warmup",
+              "2",
+            ],
+            [],
+          ).result
+        : null;
+    // Memory of one CLI-like pass; when the timing process made only one run, it is that pass.
+    let onePass: SizeResult["onePass"];
+    if (result.warmup + result.runs === 1) {
+      onePass = { maxRssMb: result.maxRssMb, peakHeapMb, totalMs: result.firstRunMs };
+    } else {
+      // A single pass's peak depends on when the collector happens to run: median of several.
+      const passes = Array.from({ length: Number(flags["memory-runs"]) }, () => {
+        const memory = runNodeChild<MemoryResult>(
+          "worker.js",
+          ["--mode", "memory", "--manifest", file],
+          ["--trace-gc"],
+        );
+        return { ...memory.result, peakHeapMb: heapHighWaterFromGcTrace(memory.stdout) };
+      });
+      onePass = {
+        maxRssMb: median(passes.map((p) => p.maxRssMb)),
+        peakHeapMb: median(passes.map((p) => p.peakHeapMb)),
+        totalMs: median(passes.map((p) => p.totalMs)),
+      };
+    }
+    results.push({
+      ...result,
+      onePass,
+      nodes: n,
+      peakHeapMb: Math.max(peakHeapMb, result.sampledHeapMb),
+      generatedSparkNodes: stats.sparkNodes,
+      breakdown,
+    });
+  }
+
+  console.log("\n## The plans\n");
+  console.log(
+    table(
+      [
+        "nodes",
+        "edges",
+        "groups",
+        "Spark jobs",
+        "Spark nodes",
+        "default nodes in Spark groups",
+        "longest task chain",
+        "manifest MB",
+        "DAG MB",
+        "artifacts",
+      ],
+      results.map((r) => [
+        int(r.counts.nodes),
+        int(r.counts.edges),
+        int(r.counts.groups),
+        int(r.counts.sparkJobs),
+        `${int(r.counts.sparkNodes)} (${((100 * r.counts.sparkNodes) / r.counts.nodes).toFixed(0)} %)`,
+        int(r.counts.defaultNodesInSparkGroups),
+        int(r.counts.longestChain),
+        (r.manifestBytes / 1e6).toFixed(2),
+        (r.dagBytes / 1e6).toFixed(2),
+        int(r.artifacts),
+      ]),
+    ),
+  );
+
+  console.log("\n## Time (medians, ms)\n");
+  console.log(
+    table(
+      [
+        "nodes",
+        "runs",
+        "read+load+validate",
+        "detect+group",
+        "render",
+        "plan+render",
+        "total",
+        "floor",
+        "total/floor",
+        "µs/node",
+        "first run (cold)",
+      ],
+      results.map((r) => [
+        int(r.nodes),
+        String(r.runs),
+        ms(r.medians.load),
+        ms(r.medians.plan),
+        ms(r.medians.render),
+        ms(median(r.samples.plan.map((p, i) => p + r.samples.render[i]!))),
+        ms(r.medians.total),
+        ms(r.medians.floor),
+        `${(r.medians.total / r.medians.floor).toFixed(1)}x`,
+        ((1000 * r.medians.total) / r.nodes).toFixed(1),
+        ms(r.firstRunMs),
+      ]),
+    ),
+  );
+  console.log(
+    "\ntotal = read + load + validate + detect + group + render; floor = read + JSON.parse + walk every input/output,",
+  );
+  console.log(
+    "measured in the same process, alternating with the planner; first run = the first pass in a fresh process (cold JIT).",
+  );
+
+  console.log("\n## Peak memory (MB)\n");
+  console.log(
+    table(
+      [
+        "nodes",
+        "one pass: peak RSS",
+        "one pass: peak heap",
+        "RSS at start",
+        "all runs: peak RSS",
+        "all runs: peak heap",
+      ],
+      results.map((r) => [
+        int(r.nodes),
+        r.onePass.maxRssMb.toFixed(0),
+        r.onePass.peakHeapMb.toFixed(0),
+        r.baselineRssMb.toFixed(0),
+        r.maxRssMb.toFixed(0),
+        r.peakHeapMb.toFixed(0),
+      ]),
+    ),
+  );
+  console.log(
+    `\none pass: a fresh process that reads, loads, plans, renders and writes the DAG once, as one CLI call does (median of ${flags["memory-runs"]} processes);`,
+  );
+  console.log(
+    "all runs: the timing process over its warm-ups and runs. RSS: the kernel's high-water mark; heap: the largest",
+  );
+  console.log("heap seen before any collection (--trace-gc), i.e. its high-water mark.");
+
+  const withBreakdown = results.filter((r) => r.breakdown !== null);
+  if (withBreakdown.length > 0) {
+    const steps: Step[] = [
+      "read",
+      "JSON.parse",
+      "validate+normalise",
+      "graph",
+      "detect",
+      "group",
+      "planPipeline (graph + detect + group + assembly)",
+      "DAG view",
+      "compileProject (DAG view + templates)",
+    ];
+    console.log(
+      "\n## Where the time goes (medians, ms; the planner's functions called one after another)\n",
+    );
+    console.log(
+      table(
+        ["nodes", ...steps],
+        withBreakdown.map((r) => [int(r.nodes), ...steps.map((s) => ms(r.breakdown!.medians[s]))]),
+      ),
+    );
+  }
+
+  const targets = evaluateTargets(results);
+  if (targets.length > 0) {
+    console.log("\n## Targets\n");
+    console.log(table(["target", "measured", "verdict"], targets));
+  }
+
+  const previews: PreviewResult[] = [];
+  for (const n of previewSizes) {
+    const { file } = manifestFile(n);
+    process.stdout.write(`\npreview: ${int(n)} nodes...`);
+    const { result } = runNodeChild<PreviewResult>(
+      "preview.js",
+      [
+        "--manifest",
+        file,
+        "--runs",
+        flags["preview-runs"]!,
+        "--warmup",
+        "2",
+        "--budget",
+        String(Number(flags["budget"]) / 2),
+      ],
+      [],
+    );
+    previews.push(result);
+    process.stdout.write(` ${ms(result.medians.resolved)} ms`);
+  }
+  if (previews.length > 0) {
+    console.log(
+      "\n\n## Preview cost: KedroAirflowDeployment under Pulumi mocks (preview mode), medians in ms\n",
+    );
+    console.log(
+      table(
+        [
+          "nodes",
+          "runs",
+          "resources",
+          "prepareDeployment alone",
+          "constructor returns",
+          "all outputs resolved",
+          "module load (once)",
+          "peak RSS MB, one component",
+          "peak RSS MB, all runs",
+        ],
+        previews.map((p) => [
+          int(p.nodes),
+          String(p.runs),
+          String(p.resources),
+          ms(p.medians.prepare),
+          ms(p.medians.construct),
+          ms(p.medians.resolved),
+          ms(p.moduleLoadMs),
+          p.firstMaxRssMb.toFixed(0),
+          p.maxRssMb.toFixed(0),
+        ]),
+      ),
+    );
+  }
+
+  const after = machine();
+  console.log(
+    `\nfinished in ${((Date.now() - started) / 1000).toFixed(0)} s; load average now ${after["load"]}`,
+  );
+  if (flags["json"]) {
+    fs.writeFileSync(
+      flags["json"],
+      `${JSON.stringify({ machine: info, seed, results, previews, targets }, null, 2)}\n`,
+    );
+  }
+}
+
+/** The issue's targets, for the sizes that were measured. */
+function evaluateTargets(results: readonly SizeResult[]): string[][] {
+  const at = (n: number) => results.find((r) => r.nodes === n);
+  const rows: string[][] = [];
+  const verdict = (ok: boolean) => (ok ? "met" : "MISSED");
+  const r10k = at(10_000);
+  if (r10k) {
+    const planRender = median(r10k.samples.plan.map((p, i) => p + r10k.samples.render[i]!));
+    rows.push([
+      "10,000 nodes: plan + render < 500 ms",
+      `${ms(planRender)} ms`,
+      verdict(planRender < 500),
+    ]);
+  }
+  const r1k = at(1_000);
+  const r50k = at(50_000);
+  if (r1k && r50k) {
+    const growth = r50k.medians.total / 50_000 / (r1k.medians.total / 1_000);
+    rows.push([
+      "time per node at 50,000 within 1.3x of 1,000",
+      `${((1000 * r50k.medians.total) / 50_000).toFixed(1)} vs ${((1000 * r1k.medians.total) / 1_000).toFixed(1)} µs/node = ${growth.toFixed(2)}x`,
+      verdict(growth <= 1.3),
+    ]);
+  }
+  for (const r of results) {
+    const ratio = r.medians.total / r.medians.floor;
+    rows.push([
+      `${int(r.nodes)} nodes: total <= 3x floor`,
+      `${ratio.toFixed(1)}x`,
+      verdict(ratio <= 3),
+    ]);
+  }
+  if (r50k) {
+    rows.push([
+      "50,000 nodes: peak memory < 500 MB",
+      `one pass: RSS ${r50k.onePass.maxRssMb.toFixed(0)} MB (heap ${r50k.onePass.peakHeapMb.toFixed(0)} MB); all runs: RSS ${r50k.maxRssMb.toFixed(0)} MB`,
+      verdict(r50k.onePass.maxRssMb < 500),
+    ]);
+  }
+  return rows;
+}
+
+main();
