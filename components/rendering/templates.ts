@@ -30,6 +30,23 @@ engine.registerHelper("indent", (value: string, spaces: number) =>
     .join("\n"),
 );
 
+// `each` for long lists: Handlebars builds the output by concatenation, which V8 keeps as a
+// tree of small string pieces (about 200 MB for a 21 MB DAG). Reading each rendered item once
+// makes V8 store it flat, and one join builds the result: a third less render time at 50,000
+// nodes and a much smaller heap (docs/performance.md). The output is byte-identical.
+engine.registerHelper(
+  "eachFlat",
+  (items: readonly unknown[], options: Handlebars.HelperOptions) => {
+    const parts: string[] = [];
+    for (const item of items) {
+      const part = options.fn(item);
+      Buffer.byteLength(part); // any full read flattens the string
+      parts.push(part);
+    }
+    return parts.join("");
+  },
+);
+
 const cache = new Map<string, Handlebars.TemplateDelegate>();
 
 /** Renders templates/<name> with `view`. */
