@@ -148,6 +148,25 @@ describe("compile", () => {
     expect(init(second)).toBe(init(first));
   });
 
+  it("keeps a custom factory's cluster task ids free of group task ids", () => {
+    const manifest = path.join(tmp, "m.json");
+    const tag = "kedro-airflow-k8s:group:pyspark";
+    fs.writeFileSync(
+      manifest,
+      JSON.stringify({
+        schemaVersion: 1,
+        project: { name: "p", package: "p" },
+        nodes: [
+          { name: "create_spark_cluster", inputs: [], outputs: ["x"] },
+          { name: "s", inputs: ["x"], outputs: ["y"], tags: [tag] },
+        ],
+        datasets: { x: { type: "pandas.CSVDataset" } },
+      }),
+    );
+    const summary = compile(manifest, path.join(FIX, "custom.yaml"));
+    expect(summary.taskIds["create_spark_cluster"]).toBe("create_spark_cluster_2");
+  });
+
   it("renders a plan without Spark as pods only", () => {
     const summary = compile(
       path.join(FIX, "nospark.manifest.json"),

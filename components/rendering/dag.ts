@@ -127,8 +127,13 @@ export function buildDagView(inputs: DagInputs): DagView {
 
   const dagId = dagIdOf(manifest, config);
   const usesCluster = sparkGroups.length > 0 && spark.type === "dataproc";
-  const reserved = usesCluster ? [CREATE_CLUSTER, DELETE_CLUSTER, SPARK_JOBS_SUCCEEDED] : [];
-  if (sparkGroups.length > 0) reserved.push(SPARK_JOBS_SUCCEEDED);
+  // Ids of the tasks around the Spark jobs; a custom factory's cluster tasks use them too.
+  const reserved =
+    sparkGroups.length === 0
+      ? []
+      : usesCluster || spark.type === "custom"
+        ? [CREATE_CLUSTER, DELETE_CLUSTER, SPARK_JOBS_SUCCEEDED]
+        : [SPARK_JOBS_SUCCEEDED];
   const ids = taskIds(
     plan.groups.map((g) => g.name),
     reserved,
@@ -171,7 +176,7 @@ export function buildDagView(inputs: DagInputs): DagView {
     if (group.kind !== "default") return;
     const args = ["run", "--pipeline", manifest.pipeline, "--nodes", nodesArgument(group)];
     if (manifest.env !== null) args.splice(1, 0, "--env", manifest.env);
-    const pod = podView(config, manifest, group, configSource, {
+    const pod = podView(config, manifest, group, {
       image: config.image!,
       cmds: ["kedro"],
       arguments: args,
@@ -491,7 +496,6 @@ function podView(
   config: RunConfig,
   manifest: Manifest,
   group: PlanGroup,
-  _source: string,
   what: { image: string; cmds: string[]; arguments: string[] },
 ): PodView {
   const profile = profileOf(config, group, manifest);
@@ -643,7 +647,7 @@ function sparkSubmitPod(inputs: DagInputs, group: PlanGroup, nodes: string): Pod
   if (manifest.env !== null) args.push(`--env=${manifest.env}`);
   args.push(`--pipeline=${manifest.pipeline}`, `--node=${nodes}`, "--runner=ThreadRunner");
 
-  const pod = podView(config, manifest, group, configSource, {
+  const pod = podView(config, manifest, group, {
     image,
     cmds: [k.spark_submit ?? "spark-submit"],
     arguments: args,
