@@ -301,7 +301,53 @@ def dataset_facts(name: str, entry: dict[str, Any], warnings: list[str]) -> dict
         warnings.append(
             f"dataset '{name}': cannot import its class {type_name!r}: {_describe(exc)}"
         )
-    return {"type": type_name, "classes": classes}
+    facts: dict[str, Any] = {"type": type_name, "classes": classes}
+    location = dataset_location(entry)
+    if location is not None:
+        facts["location"] = location
+    return facts
+
+
+# Keys that name where a dataset's data lives, in the order Kedro's datasets use them:
+# `filepath` (file datasets), `path` (a few, e.g. partitioned ones), `table` (tables).
+_LOCATION_KEYS = ("filepath", "path", "table")
+
+
+def dataset_location(entry: dict[str, Any]) -> dict[str, Any] | None:
+    """Where a dataset's data lives, as fsspec would read its path; None when it names none.
+
+    `local` is true for fsspec's `file` protocol or none (a bare path), the way Kedro's
+    datasets open their paths (kedro.io.core.get_protocol_and_path). A `table` is a name in a
+    database or metastore, not a path, so it is never local. Only the configured text is read:
+    nothing is opened, and credentials never are.
+    """
+    for key in _LOCATION_KEYS:
+        value = entry.get(key)
+        if isinstance(value, os.PathLike):
+            value = os.fspath(value)
+        if not isinstance(value, str) or value == "":
+            continue
+        if key == "table":
+            return {"key": key, "path": value, "protocol": None, "local": False, "relative": False}
+        protocol, bare = _split_protocol(value)
+        local = protocol in (None, "file", "local")
+        absolute = bare.startswith("/") or re.match(r"^[A-Za-z]:[\\/]", bare) is not None
+        return {
+            "key": key,
+            "path": value,
+            "protocol": protocol or "file",
+            "local": local,
+            "relative": local and not absolute,
+        }
+    return None
+
+
+def _split_protocol(path: str) -> tuple[str | None, str]:
+    """fsspec's rule: `proto://rest` or `proto::rest` names a protocol; a Windows drive does not."""
+    from fsspec.core import split_protocol
+
+    protocol, bare = split_protocol(path)
+    return (protocol or None), bare
 
 
 # --------------------------------------------------------------------------------------------
@@ -362,6 +408,9 @@ def build_manifest(project: Path, env: str | None, pipeline_name: str) -> dict[s
             env=env,
             **settings.CONFIG_LOADER_ARGS,
         )
+    # The env the catalog is resolved in: the one asked for, else Kedro's default run env.
+    # The manifest records only a chosen env (null otherwise): a deployment must not inherit
+    # Kedro's developer-local default `local`, which no image or archive ships.
     run_env = (
         getattr(config_loader, "env", None)
         or getattr(config_loader, "default_run_env", None)
@@ -416,7 +465,7 @@ def build_manifest(project: Path, env: str | None, pipeline_name: str) -> dict[s
             "kedroVersion": kedro.__version__,
         },
         "pipeline": pipeline_name,
-        "env": run_env,
+        "env": env,
         "nodes": nodes,
         "datasets": datasets,
         "warnings": warnings,

@@ -10,8 +10,9 @@ const USAGE = `Usage: kedro-airflow-k8s <command> [options]
 Commands:
   plan      --manifest FILE [--config FILE] [--json] [--mermaid FILE]
             Detect Spark nodes, group nodes into Airflow tasks and show the plan.
-  compile   --manifest FILE --config FILE --out DIR [--project DIR]
+  compile   --manifest FILE --config FILE --out DIR [--project DIR] [--env ENV]
             Write DIR/dags/<dag_id>.py and DIR/artifacts/* (init and run scripts) for the plan.
+            --env is the Kedro env the tasks run in (default: run_config.env, else none).
   manifest  --project DIR [--env ENV] [--pipeline NAME] [--python PATH] [--out FILE]
             Export a Kedro project's pipeline as a manifest (runs the project's Python).
 
@@ -41,7 +42,7 @@ export function run(argv: readonly string[], io: Io): number {
     }
   } catch (err) {
     if (err instanceof InputError) {
-      io.stderr(`kedro-airflow-k8s: error: ${err.message}\n`);
+      for (const line of err.message.split("\n")) io.stderr(`kedro-airflow-k8s: error: ${line}\n`);
       return 2;
     }
     if (err instanceof UsageError) {

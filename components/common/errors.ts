@@ -46,3 +46,14 @@ export function describeType(value: unknown): string {
       return typeof value;
   }
 }
+
+/**
+ * Several input mistakes found in one pass (say, every dataset that cannot cross tasks), so
+ * that one run names them all. `message` holds one line per mistake.
+ */
+export class InputErrors extends InputError {
+  constructor(readonly errors: readonly InputError[]) {
+    super(errors[0]!.source, errors[0]!.path, errors[0]!.detail);
+    this.message = errors.map((e) => e.message).join("\n");
+  }
+}

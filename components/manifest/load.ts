@@ -2,7 +2,7 @@ import * as fs from "node:fs";
 import manifestSchema from "../../docs/manifest.schema.json";
 import { InputError } from "../common/errors";
 import { assertValid, compileSchema } from "../common/schema";
-import type { DatasetInfo, Manifest, ManifestNode } from "./types";
+import type { DatasetInfo, DatasetLocation, Manifest, ManifestNode } from "./types";
 
 const validateManifest = compileSchema(manifestSchema);
 
@@ -42,7 +42,13 @@ export function normaliseManifest(data: unknown, source: string): Manifest {
   const datasets: Record<string, DatasetInfo> = {};
   for (const name of Object.keys(raw.datasets ?? {}).sort()) {
     const entry = raw.datasets![name]!;
-    datasets[name] = { type: entry.type, classes: [...(entry.classes ?? [])] };
+    datasets[name] = {
+      type: entry.type,
+      classes: [...(entry.classes ?? [])],
+      location: entry.location
+        ? { ...entry.location, protocol: entry.location.protocol ?? null }
+        : null,
+    };
   }
   return {
     schemaVersion: 1,
@@ -82,6 +88,9 @@ interface RawManifest {
     inputTypes?: string[];
     outputTypes?: string[];
   }[];
-  datasets?: Record<string, { type: string; classes?: string[] }>;
+  datasets?: Record<
+    string,
+    { type: string; classes?: string[]; location?: Omit<DatasetLocation, "protocol"> & { protocol?: string | null } }
+  >;
   warnings?: string[];
 }

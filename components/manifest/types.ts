@@ -44,6 +44,20 @@ export interface DatasetInfo {
   type: string;
   /** The resolved class, then its bases, qualified. Empty when the exporter could not resolve it. */
   classes: string[];
+  /** Where its data lives; null when the entry names no path (or an older exporter wrote it). */
+  location?: DatasetLocation | null;
+}
+
+/** A dataset's `filepath` (else `path`, else `table`) as configured, and what kind of place it is. */
+export interface DatasetLocation {
+  key: "filepath" | "path" | "table";
+  path: string;
+  /** fsspec's protocol (`file` for a bare path), null for a table. */
+  protocol: string | null;
+  /** On the file system of the process that opens it: another task cannot see it. */
+  local: boolean;
+  /** Local and relative to the project folder. */
+  relative: boolean;
 }
 
 /** `params:x` and `parameters` feed a node but are not datasets: they never make an edge. */

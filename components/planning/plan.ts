@@ -3,6 +3,7 @@ import { buildPipelineGraph } from "../manifest/graph";
 import { baseDatasetName, type Manifest } from "../manifest/types";
 import { Catalog, RULE_NUMBER, detectSparkNodes, type ReasonCode } from "./detect";
 import { groupPipeline } from "./group";
+import { checkLocalPathsAcrossTasks } from "./local-paths";
 
 /** The plan: the groups (Airflow tasks) and the edges between them. */
 export interface Plan {
@@ -64,7 +65,8 @@ export interface PlanSources {
  */
 export function planPipeline(
   manifest: Manifest,
-  runConfig: Pick<RunConfig, "groupSparkNodes" | "spark">,
+  runConfig: Pick<RunConfig, "groupSparkNodes" | "spark"> &
+    Partial<Pick<RunConfig, "sharedFilesystems">>,
   sources: PlanSources = { manifest: "manifest" },
 ): Plan {
   const graph = buildPipelineGraph(manifest, sources.manifest);
@@ -73,6 +75,14 @@ export function planPipeline(
   const grouping = groupPipeline(graph, detected, catalog, {
     groupSparkNodes: runConfig.groupSparkNodes,
   });
+  checkLocalPathsAcrossTasks(
+    graph,
+    grouping,
+    catalog,
+    manifest,
+    runConfig.sharedFilesystems ?? [],
+    sources.manifest,
+  );
 
   const nodeName = (v: number) => graph.nodes[v]!.name;
   const groups: PlanGroup[] = grouping.groups.map((group) => {

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from conftest import EXAMPLE, KEDRO_MAJOR, KEDRO_VERSION, copy_example, run_export
+from conftest import EXAMPLE, KEDRO_MAJOR, KEDRO_VERSION, copy_example, export_manifest, run_export
 
 SPARK_DATASET = [
     "kedro_datasets.spark.spark_dataset.SparkDataset",
@@ -47,7 +47,9 @@ def test_top_level_fields(example_manifest):
         "kedroVersion": KEDRO_VERSION,
     }
     assert example_manifest["pipeline"] == "__default__"
-    assert example_manifest["env"] == "local"
+    # no --env and no KEDRO_ENV: the catalog is Kedro's default env's, and no env is recorded,
+    # so that a deployment never inherits the developer-local `local`
+    assert example_manifest["env"] is None
     assert example_manifest["warnings"] == []
 
 
@@ -154,6 +156,7 @@ def test_detection_facts_for_each_rule(example_manifest):
 def test_datasets(example_manifest):
     datasets = example_manifest["datasets"]
     assert list(datasets) == sorted(datasets)
+    locations = {name: entry.pop("location", None) for name, entry in datasets.items()}
     assert datasets == {
         "companies": {"type": "pandas.CSVDataset", "classes": CSV_DATASET},
         "engine_stats": {"type": "pandas.CSVDataset", "classes": CSV_DATASET},
@@ -172,6 +175,13 @@ def test_datasets(example_manifest):
         "shuttle_scores": {"type": "pandas.ParquetDataset", "classes": PARQUET_DATASET},
         "shuttles": {"type": "pandas.CSVDataset", "classes": CSV_DATASET},
     }
+    # every file dataset lives under data/ in the default env: local, relative to the project
+    assert locations.pop("shuttle_companies") is None  # a MemoryDataset names no path
+    for name, location in locations.items():
+        assert location["key"] == "filepath" and location["protocol"] == "file", name
+        assert location["local"] is True and location["relative"] is True, name
+        assert location["path"].startswith("data/0"), (name, location)
+    assert locations["reporting.top_shuttles_table"]["path"] == "data/08_reporting/top_shuttles.csv"
     # in memory, not in the catalog: absent; parameters are never datasets
     assert "shuttles_clean" not in datasets
     assert "reporting.ranked" not in datasets
@@ -179,11 +189,12 @@ def test_datasets(example_manifest):
 
 
 def test_committed_manifest_matches_a_fresh_export(tmp_path):
-    """examples/spaceflights_spark/manifest.json is the kedro1 export of the example, byte for
-    byte. Under Kedro 0.19 everything but project.kedroVersion must match."""
+    """examples/spaceflights_spark/manifest.json is the kedro1 export of the example in its
+    deployment env `cloud`, byte for byte. Under Kedro 0.19 everything but
+    project.kedroVersion must match."""
     project = copy_example(tmp_path / "spaceflights_spark")
     out = tmp_path / "manifest.json"
-    proc = run_export(project, "--out", str(out))
+    proc = run_export(project, "--env", "cloud", "--out", str(out))
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout == ""
     committed = (EXAMPLE / "manifest.json").read_bytes()
@@ -228,3 +239,19 @@ def test_env_and_pipeline_selection(tmp_path):
     proc = run_export(project, env=subprocess_env(KEDRO_ENV="prod"))
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)["env"] == "prod"
+
+
+def test_cloud_env_puts_every_dataset_on_the_bucket(tmp_path):
+    """The deployment env: globals move the data root to GCS, so nothing local crosses tasks."""
+    project = copy_example(tmp_path / "spaceflights_spark")
+    manifest = export_manifest(project, "--env", "cloud")
+    assert manifest["env"] == "cloud"
+    locations = {
+        name: entry["location"]
+        for name, entry in manifest["datasets"].items()
+        if "location" in entry
+    }
+    assert len(locations) == len(manifest["datasets"]) - 1  # all but the MemoryDataset
+    for name, location in locations.items():
+        assert location["protocol"] == "gs" and location["local"] is False, name
+        assert location["path"].startswith("gs://example-project-kedro-data/spaceflights/0"), name
