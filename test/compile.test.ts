@@ -13,7 +13,12 @@ let tmp: string;
 beforeEach(() => (tmp = fs.mkdtempSync(path.join(os.tmpdir(), "kak-compile-"))));
 afterEach(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
-function compile(manifest: string, config: string, out = path.join(tmp, "out")) {
+function compile(
+  manifest: string,
+  config: string,
+  out = path.join(tmp, "out"),
+  project = PROJECT,
+) {
   const result = cli([
     "compile",
     "--manifest",
@@ -21,7 +26,7 @@ function compile(manifest: string, config: string, out = path.join(tmp, "out")) 
     "--config",
     config,
     "--project",
-    PROJECT,
+    project,
     "--out",
     out,
     "--json",
@@ -62,6 +67,8 @@ describe("compile", () => {
     const summary = compile(
       path.join(EXAMPLE, "manifest.json"),
       path.join(EXAMPLE, "conf", "base", "airflow-k8s.yaml"),
+      path.join(tmp, "out"),
+      EXAMPLE,
     );
     expect(summary.dagId).toBe("spaceflights-spark");
     expect(path.relative(tmp, summary.dag)).toBe("out/dags/spaceflights-spark.py");
@@ -136,9 +143,9 @@ describe("compile", () => {
   });
 
   it("names the artifacts by content, so a changed group gets a new run script name", () => {
-    const manifest = JSON.parse(fs.readFileSync(HOSTILE, "utf8")) as { env: string };
+    const manifest = JSON.parse(fs.readFileSync(HOSTILE, "utf8")) as { pipeline: string };
     const first = compile(HOSTILE, path.join(FIX, "dataproc.yaml"), path.join(tmp, "a"));
-    manifest.env = "staging";
+    manifest.pipeline = "staging";
     const changed = path.join(tmp, "m.json");
     fs.writeFileSync(changed, JSON.stringify(manifest));
     const second = compile(changed, path.join(FIX, "dataproc.yaml"), path.join(tmp, "b"));
@@ -156,6 +163,7 @@ describe("compile", () => {
       JSON.stringify({
         schemaVersion: 1,
         project: { name: "p", package: "p" },
+        env: "prod",
         nodes: [
           { name: "create_spark_cluster", inputs: [], outputs: ["x"] },
           { name: "s", inputs: ["x"], outputs: ["y"], tags: [tag] },
@@ -353,6 +361,7 @@ describe("compile: bad input names the key or file, exits 2 and writes nothing",
       JSON.stringify({
         schemaVersion: 1,
         project: { name: "p" },
+        env: "prod",
         nodes: [{ name: "a,b", inputs: [], outputs: ["x"] }],
       }),
     );

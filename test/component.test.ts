@@ -219,7 +219,9 @@ describe("KedroAirflowDeployment (update)", () => {
     // The DAG uses exactly these accounts.
     const dag = (await assetText(objects(resources).find((o) => o.name === `${name}-dag`)!))!;
     expect(dag).toContain('service_account_name="kedro-runner"');
-    expect(dag).toContain("spark.kubernetes.authenticate.driver.serviceAccountName=spark-driver");
+    // Client mode: the driver runs in that pod, under its account, so failures fail the task.
+    expect(dag).toContain('"--deploy-mode", "client"');
+    expect(dag).not.toContain("serviceAccountName");
   });
 });
 

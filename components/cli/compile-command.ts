@@ -2,10 +2,10 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { writeTreeAtomic } from "../common/atomic-dir";
 import { prepareDeployment } from "../resources/prepare";
-import { parseOptions, required, type Io } from "./io";
+import { UsageError, parseOptions, required, type Io } from "./io";
 
 /**
- * `compile --manifest FILE --config FILE --out DIR [--project DIR] [--json]`: writes exactly
+ * `compile --manifest FILE --config FILE --out DIR [--project DIR] [--env E] [--json]`: writes exactly
  * what the Pulumi component would upload: `dags/<dag_id>.py` and `artifacts/<name>` (run and
  * init scripts, and the project archive when the backend installs the project on a cluster).
  */
@@ -15,6 +15,7 @@ export function runCompile(args: readonly string[], io: Io): number {
     config: { type: "string" },
     out: { type: "string" },
     project: { type: "string" },
+    env: { type: "string" },
     json: { type: "boolean" },
   });
   const manifestFile = required(opts.manifest as string | undefined, "--manifest");
@@ -25,10 +26,19 @@ export function runCompile(args: readonly string[], io: Io): number {
     (opts.project as string | undefined) ?? path.resolve(path.dirname(configFile), "..", "..");
   const isProject = fs.existsSync(path.join(projectDir, "pyproject.toml"));
 
+  const env = opts.env as string | undefined;
+  if (env !== undefined && !/^[A-Za-z0-9_][A-Za-z0-9_.-]*$/.test(env)) {
+    throw new UsageError(`--env expects a Kedro env name like prod, got ${JSON.stringify(env)}`);
+  }
   const prepared = prepareDeployment(
-    { manifest: manifestFile, runConfig: configFile, ...(isProject ? { projectDir } : {}) },
+    {
+      manifest: manifestFile,
+      runConfig: configFile,
+      ...(isProject ? { projectDir } : {}),
+      ...(env !== undefined ? { env } : {}),
+    },
     "--project",
-    { projectDirForScripts: projectDir },
+    { projectDirForScripts: projectDir, envLabel: { source: "command line", path: "--env" } },
   );
   const { compiled, archive } = prepared;
   const files: { path: string; content: string | Buffer }[] = [compiled.dag, ...compiled.artifacts];

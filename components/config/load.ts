@@ -87,6 +87,8 @@ export function normaliseRunConfig(data: unknown, source: string): RunConfig {
         resourceProfile(profile),
       ]),
     ),
+    env: raw.env ?? null,
+    sharedFilesystems: [...(raw.shared_filesystems ?? [])],
     groupSparkNodes: raw.group_spark_nodes ?? true,
     spark: sparkConfig(spark),
     ignoredKeys: SEED_ONLY_KEYS.filter((key) => raw[key] !== undefined).map(
@@ -197,5 +199,7 @@ type RawRunConfig = {
   }[];
   resources?: Record<string, RawResourceProfile>;
   group_spark_nodes?: boolean;
+  env?: string | null;
+  shared_filesystems?: string[];
   spark?: RawSpark;
 } & Partial<Record<(typeof SEED_ONLY_KEYS)[number], unknown>>;

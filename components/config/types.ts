@@ -24,6 +24,10 @@ export interface RunConfig {
   envVars: Record<string, string>;
   secrets: SecretRef[];
   resources: Record<string, ResourceProfile>;
+  /** The Kedro env the tasks run in; null passes no `--env`, so Kedro's default applies. */
+  env: string | null;
+  /** Path prefixes mounted at the same place in every task: local data there may cross tasks. */
+  sharedFilesystems: string[];
   /** Spark nodes joined by a Spark dataset share a Spark job (default true). */
   groupSparkNodes: boolean;
   spark: SparkConfig;

@@ -42,6 +42,8 @@ export interface DagView {
   edges: { from: string; to: string }[];
   /** The task id of each plan group, by group name. */
   groupTaskIds: Record<string, string>;
+  /** The cluster's create and delete tasks (variables), marked as Airflow setup and teardown. */
+  setupTeardown: { setup: string; teardown: string } | null;
 }
 
 export interface TaskView {
@@ -73,6 +75,8 @@ export interface PodView {
   cmds: string[];
   arguments: string[];
   envVars: Record<string, string> | null;
+  /** Variables the kubelet fills from the pod's own fields (downward API): name -> field path. */
+  fieldEnv: { name: string; fieldPath: string }[];
   secrets: {
     deployType: string;
     deployTarget: string | null;
@@ -98,6 +102,10 @@ export interface PodView {
 export const CREATE_CLUSTER = "create_spark_cluster";
 export const DELETE_CLUSTER = "delete_spark_cluster";
 export const SPARK_JOBS_SUCCEEDED = "spark_jobs_succeeded";
+
+/** Env vars of the spark-submit pod that the kubelet fills from the pod's own status. */
+export const POD_IP_VAR = "KAK_POD_IP";
+export const POD_NAME_VAR = "KAK_POD_NAME";
 
 /** The Spark master inside a Kubernetes cluster, as spark-submit wants it. */
 export const IN_CLUSTER_MASTER = "k8s://https://kubernetes.default.svc:443";
@@ -131,9 +139,11 @@ export function buildDagView(inputs: DagInputs): DagView {
   const reserved =
     sparkGroups.length === 0
       ? []
-      : usesCluster || spark.type === "custom"
-        ? [CREATE_CLUSTER, DELETE_CLUSTER, SPARK_JOBS_SUCCEEDED]
-        : [SPARK_JOBS_SUCCEEDED];
+      : usesCluster
+        ? [CREATE_CLUSTER, DELETE_CLUSTER]
+        : spark.type === "custom"
+          ? [CREATE_CLUSTER, DELETE_CLUSTER, SPARK_JOBS_SUCCEEDED]
+          : [];
   const ids = taskIds(
     plan.groups.map((g) => g.name),
     reserved,
@@ -141,6 +151,8 @@ export function buildDagView(inputs: DagInputs): DagView {
   const varOf = (g: number) => `task_${g}`;
   const groupIndex = new Map(plan.groups.map((g, i) => [g.name, i]));
   const runSuffix = "{{ kak_run_suffix(dag.dag_id, run_id) }}";
+  // A Dataproc batch id that exists is re-attached, not re-run: each try needs its own.
+  const trySuffix = "{{ kak_run_suffix(dag.dag_id, run_id, ti.try_number) }}";
   const clusterName = `${slug(spark.clusterName ?? dagId, 40, "kedro")}-${runSuffix}`;
 
   const tasks: TaskView[] = [];
@@ -156,6 +168,7 @@ export function buildDagView(inputs: DagInputs): DagView {
     k8sModels: false,
   };
   let customImports: string | null = null;
+  let setupTeardown: DagView["setupTeardown"] = null;
 
   const nodesArgument = (group: PlanGroup): string => {
     const joined = joinNodeNames(group.nodes);
@@ -175,7 +188,7 @@ export function buildDagView(inputs: DagInputs): DagView {
   plan.groups.forEach((group, g) => {
     if (group.kind !== "default") return;
     const args = ["run", "--pipeline", manifest.pipeline, "--nodes", nodesArgument(group)];
-    if (manifest.env !== null) args.splice(1, 0, "--env", manifest.env);
+    if (config.env !== null) args.splice(1, 0, "--env", config.env);
     const pod = podView(config, manifest, group, {
       image: config.image!,
       cmds: ["kedro"],
@@ -241,6 +254,9 @@ export function buildDagView(inputs: DagInputs): DagView {
         deleteCluster: { projectId: pid, region: reg, clusterName },
       });
       for (const v of sparkVars) edges.push({ from: v, to: "delete_cluster" });
+      // Setup and teardown (Airflow 2.7+): the cluster is deleted whatever the jobs did, the
+      // run's state comes from the jobs alone, and clearing a job re-creates its cluster.
+      setupTeardown = { setup: "create_cluster", teardown: "delete_cluster" };
     } else if (spark.type === "dataproc-serverless") {
       const pid = requireKey(projectId, "project_id", "the GCP project of the batches");
       const reg = requireKey(region, "region", "the region of the batches");
@@ -257,7 +273,7 @@ export function buildDagView(inputs: DagInputs): DagView {
       plan.groups.forEach((group, g) => {
         if (group.kind !== "spark") return;
         // 4-63 characters of [a-z0-9-]: 10 for the run suffix, 1 for the dash.
-        const batchId = `${slug(`${spark.clusterName ?? dagId}-${group.name}`, 52, "kedro")}-${runSuffix}`;
+        const batchId = `${slug(`${spark.clusterName ?? dagId}-${group.name}`, 52, "kedro")}-${trySuffix}`;
         tasks.push({
           var: varOf(g),
           taskId: ids[g]!,
@@ -332,7 +348,7 @@ export function buildDagView(inputs: DagInputs): DagView {
               taskId: ids[g]!,
               group: group.name,
               nodes: [...group.nodes],
-              env: manifest.env,
+              env: config.env,
               pipeline: manifest.pipeline,
               runScriptUri: inputs.artifacts.runScripts[group.name] ?? null,
             }),
@@ -348,16 +364,18 @@ export function buildDagView(inputs: DagInputs): DagView {
         for (const v of sparkVars) edges.push({ from: v, to: "delete_cluster" });
       }
     }
-    // With trigger_rule all_done on the delete task, a failed Spark job would leave the run
-    // green; this task fails (upstream_failed) whenever any Spark job does.
-    imports.empty = true;
-    tasks.push({
-      var: "spark_jobs_succeeded",
-      taskId: SPARK_JOBS_SUCCEEDED,
-      docMd: "Fails the DAG run when any Spark job failed (the cluster is deleted either way).",
-      empty: true,
-    });
-    for (const v of sparkVars) edges.push({ from: v, to: "spark_jobs_succeeded" });
+    if (spark.type === "custom") {
+      // A factory's delete task usually runs on trigger_rule all_done, which would leave the
+      // run green when a Spark job failed; this task fails (upstream_failed) when any does.
+      imports.empty = true;
+      tasks.push({
+        var: "spark_jobs_succeeded",
+        taskId: SPARK_JOBS_SUCCEEDED,
+        docMd: "Fails the DAG run when any Spark job failed (the cluster is deleted either way).",
+        empty: true,
+      });
+      for (const v of sparkVars) edges.push({ from: v, to: "spark_jobs_succeeded" });
+    }
   }
 
   imports.secret = tasks.some((t) => (t.pod?.secrets.length ?? 0) > 0);
@@ -366,7 +384,8 @@ export function buildDagView(inputs: DagInputs): DagView {
       t.pod !== undefined &&
       (t.pod.imagePullSecrets.length > 0 ||
         t.pod.resources !== null ||
-        t.pod.tolerations.length > 0),
+        t.pod.tolerations.length > 0 ||
+        t.pod.fieldEnv.length > 0),
   );
 
   // The plan's edges, between the tasks that run the groups.
@@ -401,13 +420,14 @@ export function buildDagView(inputs: DagInputs): DagView {
       "kedro-airflow-k8s",
       ...(sparkGroups.length > 0 ? [`spark:${spark.type}`] : []),
     ],
-    docMd: dagDoc(manifest, plan),
+    docMd: dagDoc(manifest, plan, config.env),
     sparkLabel:
       sparkGroups.length === 0 ? "no backend (this plan has no Spark groups)" : String(spark.type),
     imports,
     customImports,
     tasks,
     edges,
+    setupTeardown,
     groupTaskIds: Object.fromEntries(plan.groups.map((g, i) => [g.name, ids[i]!])),
   };
 }
@@ -447,10 +467,10 @@ function groupDoc(group: PlanGroup): string {
   return lines.join("\n");
 }
 
-function dagDoc(manifest: Manifest, plan: Plan): string {
+function dagDoc(manifest: Manifest, plan: Plan, env: string | null): string {
   const c = plan.counts;
   return [
-    `Kedro project **${manifest.project.name}**, pipeline \`${manifest.pipeline}\`${manifest.env ? `, env \`${manifest.env}\`` : ""}.`,
+    `Kedro project **${manifest.project.name}**, pipeline \`${manifest.pipeline}\`${env ? `, env \`${env}\`` : ""}.`,
     "",
     `${c.nodes} nodes in ${c.groups} tasks: ${c.sparkJobs} Spark job(s) and ${c.groups - c.sparkJobs} pod(s). Generated by kedro-airflow-k8s.`,
   ].join("\n");
@@ -518,6 +538,7 @@ function podView(
     cmds: what.cmds,
     arguments: what.arguments,
     envVars: nonEmpty(config.envVars),
+    fieldEnv: [],
     secrets: config.secrets.map((s) => ({ ...s })),
     serviceAccountName: config.serviceAccountName,
     imagePullSecrets: config.imagePullSecrets,
@@ -587,15 +608,22 @@ function sparkSubmitPod(inputs: DagInputs, group: PlanGroup, nodes: string): Pod
       "is required for spark.type k8s (or set run_config.image): the image holding Spark and the Kedro project",
     );
   }
-  const { namespace, driver: driverAccount, submit: submitAccount } = sparkOnK8sAccounts(config);
+  // In client mode the driver runs in the submitting pod, under its service account.
+  const { namespace, submit: submitAccount } = sparkOnK8sAccounts(config);
+  // Client mode: the driver runs in this pod, so spark-submit's exit code is the Kedro run's.
+  // In cluster mode spark-submit exits 0 when the driver fails (SPARK-26365; apache/spark
+  // #40118 was never merged), which would turn a failed job green. Executors reach the driver
+  // at the pod's IP, and take the pod as their owner so they go when it goes. The kubelet
+  // expands $(VAR) in container arguments from the container's env (downward API below).
   const conf: [string, PyValue][] = [
     ["spark.kubernetes.container.image", image],
     ["spark.kubernetes.namespace", namespace],
     ["spark.kubernetes.container.image.pullPolicy", config.imagePullPolicy],
     ["spark.executor.instances", k.num_executors ?? 1],
+    ["spark.driver.host", `$(${POD_IP_VAR})`],
+    ["spark.driver.bindAddress", "0.0.0.0"],
+    ["spark.kubernetes.driver.pod.name", `$(${POD_NAME_VAR})`],
   ];
-  if (driverAccount)
-    conf.push(["spark.kubernetes.authenticate.driver.serviceAccountName", driverAccount]);
   if (config.imagePullSecrets.length > 0) {
     conf.push(["spark.kubernetes.container.image.pullSecrets", config.imagePullSecrets.join(",")]);
   }
@@ -611,14 +639,12 @@ function sparkSubmitPod(inputs: DagInputs, group: PlanGroup, nodes: string): Pod
   if (k.limits?.memory !== undefined) {
     conf.push(["spark.driver.memory", k.limits.memory], ["spark.executor.memory", k.limits.memory]);
   }
+  // The driver is this pod: its env and secrets go on the pod, the executors' through conf.
   for (const [name, value] of Object.entries(k.env_vars ?? {})) {
-    conf.push([`spark.kubernetes.driverEnv.${name}`, value], [`spark.executorEnv.${name}`, value]);
+    conf.push([`spark.executorEnv.${name}`, value]);
   }
   for (const [name, mountPath] of Object.entries(k.secrets ?? {})) {
-    conf.push(
-      [`spark.kubernetes.driver.secrets.${name}`, mountPath],
-      [`spark.kubernetes.executor.secrets.${name}`, mountPath],
-    );
+    conf.push([`spark.kubernetes.executor.secrets.${name}`, mountPath]);
   }
   for (const [name, value] of Object.entries(k.labels ?? {})) {
     conf.push(
@@ -632,7 +658,7 @@ function sparkSubmitPod(inputs: DagInputs, group: PlanGroup, nodes: string): Pod
     "--master",
     k.master ?? IN_CLUSTER_MASTER,
     "--deploy-mode",
-    "cluster",
+    "client",
     "--name",
     slug(`${manifest.project.name}-${group.name}`, 60, "kedro-spark"),
   ];
@@ -644,7 +670,7 @@ function sparkSubmitPod(inputs: DagInputs, group: PlanGroup, nodes: string): Pod
     k.run_script ??
     `local:///opt/${manifest.project.package ?? slug(manifest.project.name, 60, "project")}/runner.py`;
   args.push(runScript, "run");
-  if (manifest.env !== null) args.push(`--env=${manifest.env}`);
+  if (config.env !== null) args.push(`--env=${config.env}`);
   args.push(`--pipeline=${manifest.pipeline}`, `--node=${nodes}`, "--runner=ThreadRunner");
 
   const pod = podView(config, manifest, group, {
@@ -654,6 +680,16 @@ function sparkSubmitPod(inputs: DagInputs, group: PlanGroup, nodes: string): Pod
   });
   pod.namespace = namespace;
   pod.serviceAccountName = submitAccount;
+  pod.envVars = Object.keys(k.env_vars ?? {}).length
+    ? { ...(pod.envVars ?? {}), ...k.env_vars }
+    : pod.envVars;
+  pod.fieldEnv = [
+    { name: POD_IP_VAR, fieldPath: "status.podIP" },
+    { name: POD_NAME_VAR, fieldPath: "metadata.name" },
+  ];
+  for (const [name, mountPath] of Object.entries(k.secrets ?? {})) {
+    pod.secrets.push({ deployType: "volume", deployTarget: mountPath, secret: name, key: null });
+  }
   if (k.gke) {
     const need = (value: string | undefined, key: string) =>
       value ??

@@ -1,3 +1,4 @@
+import * as fs from "node:fs";
 import * as path from "node:path";
 import { InputError } from "../common/errors";
 import { loadRunConfigFile, normaliseRunConfig } from "../config/load";
@@ -9,7 +10,7 @@ import { compileProject, type CompiledProject } from "../rendering/compile";
 import type { SparkOperatorFactory } from "../rendering/factory";
 import { checkFactory, loadFactory } from "../rendering/load-factory";
 import { contentHash } from "../rendering/names";
-import { buildArchive, projectEntries } from "./archive";
+import { buildArchive, projectEntries, type ArchiveEntry } from "./archive";
 
 /** The plain (non-Output) inputs of a deployment; the component adds where the DAG goes. */
 export interface DeploymentSource {
@@ -23,6 +24,11 @@ export interface DeploymentSource {
   artifactsPath?: string;
   /** The custom operator factory, instead of `run_config.spark.operator_factory`. */
   operatorFactory?: SparkOperatorFactory;
+  /**
+   * The Kedro env the tasks run in, instead of `run_config.env`. Neither: no `--env` is
+   * passed and Kedro's own default applies inside the image.
+   */
+  env?: string;
 }
 
 /** Everything the component deploys, computed synchronously so that preview shows it. */
@@ -57,7 +63,11 @@ export function parseGcsPath(
 export function prepareDeployment(
   source: DeploymentSource,
   argName = "args",
-  options: { projectDirForScripts?: string } = {},
+  options: {
+    projectDirForScripts?: string;
+    /** How errors name an explicit `env`: source and path (the CLI: `--env`). */
+    envLabel?: { source: string; path: string };
+  } = {},
 ): PreparedDeployment {
   const manifestSource =
     typeof source.manifest === "string" ? source.manifest : `${argName}.manifest`;
@@ -71,10 +81,18 @@ export function prepareDeployment(
     typeof source.runConfig === "string"
       ? loadRunConfigFile(source.runConfig)
       : normaliseRunConfig(source.runConfig, configSource);
-  const config: RunConfig =
-    source.artifactsPath === undefined
-      ? loaded
-      : { ...loaded, spark: { ...loaded.spark, artifactsPath: source.artifactsPath } };
+  const config: RunConfig = {
+    ...loaded,
+    env: source.env ?? loaded.env,
+    spark:
+      source.artifactsPath === undefined
+        ? loaded.spark
+        : { ...loaded.spark, artifactsPath: source.artifactsPath },
+  };
+  const explicitEnv = options.envLabel ?? { source: argName, path: "env" };
+  const envWhere = source.env === undefined ? "run_config.env" : explicitEnv.path;
+  const envSource = source.env === undefined ? configSource : explicitEnv.source;
+  checkEnvMatchesManifest(manifest, config.env, manifestSource, envSource, envWhere);
   const artifactsWhere =
     source.artifactsPath === undefined
       ? "run_config.spark.artifacts_path"
@@ -116,9 +134,23 @@ export function prepareDeployment(
         );
       }
     } else {
-      const bytes = buildArchive(projectEntries(source.projectDir));
+      const entries = projectEntries(source.projectDir);
+      checkEnvShipped(config.env, entries, source.projectDir, envSource, envWhere);
+      const bytes = buildArchive(entries);
       const pkg = manifest.project.package ?? "project";
       archive = { name: `${pkg}-${contentHash(bytes)}.tar.gz`, bytes };
+    }
+  }
+
+  if (archive === null && source.projectDir !== undefined && config.env !== null) {
+    // Pods and Spark images are built from the project: its conf/<env> must exist there.
+    const conf = path.join(source.projectDir, "conf", config.env);
+    if (!fs.existsSync(conf)) {
+      throw new InputError(
+        envSource,
+        envWhere,
+        `env ${JSON.stringify(config.env)} has no folder ${conf}; the image must hold conf/${config.env} for kedro run --env ${config.env}`,
+      );
     }
   }
 
@@ -139,4 +171,50 @@ export function prepareDeployment(
     ...(archive ? { archiveName: archive.name } : {}),
   });
   return { manifest, config, plan, compiled, artifacts, archive };
+}
+
+/**
+ * The manifest's catalog was resolved in the env it was exported with; the tasks must run in
+ * that env, or detection and the local-path check judged another catalog than the one used.
+ */
+function checkEnvMatchesManifest(
+  manifest: Manifest,
+  env: string | null,
+  manifestSource: string,
+  envSource: string,
+  envWhere: string,
+): void {
+  if (manifest.env === env) return;
+  const shown = (e: string | null) => (e === null ? "no env (Kedro's default)" : `env ${JSON.stringify(e)}`);
+  const fix =
+    env === null
+      ? `set run_config.env: ${manifest.env} (or pass --env ${manifest.env})`
+      : `re-export it with --env ${env}`;
+  throw new InputError(
+    envSource,
+    envWhere,
+    `the tasks would run with ${shown(env)}, but ${manifestSource} was exported with ${shown(manifest.env)}; ${fix}`,
+  );
+}
+
+/** The archive is all a Dataproc cluster has of the project: it must carry conf/<env>. */
+function checkEnvShipped(
+  env: string | null,
+  entries: readonly ArchiveEntry[],
+  projectDir: string,
+  envSource: string,
+  envWhere: string,
+): void {
+  if (env === null) return;
+  const prefix = `conf/${env}/`;
+  if (entries.some((e) => e.path.startsWith(prefix))) return;
+  const why =
+    env === "local"
+      ? "conf/local is developer-local configuration and is never archived; deploy another env"
+      : `${path.join(projectDir, "conf", env)} has no file that is archived`;
+  throw new InputError(
+    envSource,
+    envWhere,
+    `env ${JSON.stringify(env)} is not in the project archive (${why})`,
+  );
 }
