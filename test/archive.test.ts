@@ -5,7 +5,12 @@ import * as path from "node:path";
 import * as zlib from "node:zlib";
 import fc from "fast-check";
 import { buildArchive, projectEntries } from "../components/resources/archive";
-import { archiveVerdict, type ArchiveVerdict } from "../components/resources/archive-rules";
+import {
+  archiveVerdict,
+  NEVER_CODE_NAMES,
+  ROOTED_EXCLUSIONS,
+  type ArchiveVerdict,
+} from "../components/resources/archive-rules";
 
 let tmp: string;
 beforeEach(() => (tmp = fs.mkdtempSync(path.join(os.tmpdir(), "kak-archive-"))));
@@ -369,5 +374,17 @@ describe("project archive contents", () => {
       }),
       { numRuns: 5000 },
     );
+  });
+
+  it("is the rule docs/security.md states", () => {
+    const doc = fs.readFileSync(path.join(__dirname, "..", "docs", "security.md"), "utf8");
+    const heading = "## What the project archive holds";
+    expect(doc).toContain(heading);
+    const section = doc.slice(doc.indexOf(heading)).split(/\n## /)[0]!;
+    for (const { path: rooted } of ROOTED_EXCLUSIONS) expect(section).toContain(`\`${rooted}/\``);
+    for (const { name } of NEVER_CODE_NAMES) expect(section).toContain(`\`${name}\``);
+    for (const test of ["test/archive.test.ts", "test/python/kedro/test_archive_contents.py"]) {
+      expect(section).toContain(test);
+    }
   });
 });
