@@ -21,6 +21,8 @@ export type {
   SparkOperatorFactory,
   SubmitOperatorContext,
 } from "./rendering/factory";
+export { archiveVerdict } from "./resources/archive-rules";
+export type { ArchiveRuleId, ArchiveVerdict, PathFacts } from "./resources/archive-rules";
 export { KedroAirflowDeployment } from "./resources/component";
 export type { DeploymentGroup, KedroAirflowDeploymentArgs } from "./resources/component";
 export { prepareDeployment } from "./resources/prepare";

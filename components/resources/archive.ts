@@ -1,38 +1,17 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as zlib from "node:zlib";
+import { VIRTUALENV_MARKER, verdictOfLast } from "./archive-rules";
+
+export { archiveVerdict, type ArchiveVerdict } from "./archive-rules";
 
 /**
  * The project archive shipped to Dataproc clusters: a .tar.gz of the Kedro project that is
  * byte-identical for identical files, whatever the machine, clock, umask or owner (sorted
  * entries, fixed mtime, uid/gid 0, modes 0644/0755, gzip header mtime 0). A changed archive
- * means a changed project, so `pulumi preview` never shows a spurious diff.
+ * means a changed project, so `pulumi preview` never shows a spurious diff. Which files it
+ * holds is stated once, in `archive-rules.ts`.
  */
-
-/** Folders never shipped: version control, virtualenvs, data, caches, build output, local config. */
-const SKIPPED_DIRS = new Set([
-  ".git",
-  ".hg",
-  ".svn",
-  ".venv",
-  "venv",
-  ".tox",
-  ".nox",
-  "node_modules",
-  "__pycache__",
-  ".pytest_cache",
-  ".ruff_cache",
-  ".mypy_cache",
-  ".ipynb_checkpoints",
-  ".idea",
-  ".vscode",
-  "data",
-  "logs",
-  "dist",
-  "build",
-  "mlruns",
-]);
-const SKIPPED_FILES = /(\.pyc|\.pyo|~|\.swp)$|^\.DS_Store$|^\.env$/;
 
 /** Fixed mtime of every entry: 2000-01-01T00:00:00Z (some tools dislike 0). */
 const FIXED_MTIME = 946684800;
@@ -46,32 +25,31 @@ export interface ArchiveEntry {
 }
 
 /**
- * The files of a project that go into its archive, sorted by path. Leaves out the folders
- * above, any folder holding a `pyvenv.cfg` (a virtualenv under another name), `conf/local`
- * (machine-local settings and secrets) and every `credentials*` file under `conf/`.
- * Symbolic links are not followed.
+ * The files of a project that go into its archive, sorted by path: every regular file that
+ * the rule in `archive-rules.ts` ships (see {@link archiveVerdict}). Excluded folders are not
+ * entered; symbolic links are not followed and, like other special files, not shipped. The
+ * project's `.gitignore` is not read (why: `archive-rules.ts`).
  */
 export function projectEntries(projectDir: string): ArchiveEntry[] {
   const root = path.resolve(projectDir);
   const entries: ArchiveEntry[] = [];
-  const walk = (dir: string, rel: string) => {
-    const names = fs.readdirSync(dir).sort();
-    if (rel !== "" && names.includes("pyvenv.cfg")) return;
-    for (const name of names) {
+  const isVirtualenv = (rel: string) =>
+    fs.lstatSync(path.join(root, rel, VIRTUALENV_MARKER), { throwIfNoEntry: false }) !== undefined;
+  const walk = (dir: string, parts: string[]) => {
+    for (const name of fs.readdirSync(dir).sort()) {
       const full = path.join(dir, name);
-      const relPath = rel === "" ? name : `${rel}/${name}`;
+      const childParts = [...parts, name];
       const stat = fs.lstatSync(full);
       if (stat.isDirectory()) {
-        if (SKIPPED_DIRS.has(name) || relPath === "conf/local") continue;
-        walk(full, relPath);
+        if (verdictOfLast(childParts, true, isVirtualenv).shipped) walk(full, childParts);
       } else if (stat.isFile()) {
-        if (SKIPPED_FILES.test(name)) continue;
-        if (relPath.startsWith("conf/") && /^credentials.*\.ya?ml$/i.test(name)) continue;
-        entries.push({ path: relPath, file: full, executable: (stat.mode & 0o111) !== 0 });
+        if (!verdictOfLast(childParts, false, isVirtualenv).shipped) continue;
+        const rel = childParts.join("/");
+        entries.push({ path: rel, file: full, executable: (stat.mode & 0o111) !== 0 });
       }
     }
   };
-  walk(root, "");
+  walk(root, []);
   return entries.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 }
 
