@@ -13,12 +13,7 @@ let tmp: string;
 beforeEach(() => (tmp = fs.mkdtempSync(path.join(os.tmpdir(), "kak-compile-"))));
 afterEach(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
-function compile(
-  manifest: string,
-  config: string,
-  out = path.join(tmp, "out"),
-  project = PROJECT,
-) {
+function compile(manifest: string, config: string, out = path.join(tmp, "out"), project = PROJECT) {
   const result = cli([
     "compile",
     "--manifest",

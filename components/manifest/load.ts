@@ -90,7 +90,11 @@ interface RawManifest {
   }[];
   datasets?: Record<
     string,
-    { type: string; classes?: string[]; location?: Omit<DatasetLocation, "protocol"> & { protocol?: string | null } }
+    {
+      type: string;
+      classes?: string[];
+      location?: Omit<DatasetLocation, "protocol"> & { protocol?: string | null };
+    }
   >;
   warnings?: string[];
 }

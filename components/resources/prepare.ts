@@ -185,7 +185,8 @@ function checkEnvMatchesManifest(
   envWhere: string,
 ): void {
   if (manifest.env === env) return;
-  const shown = (e: string | null) => (e === null ? "no env (Kedro's default)" : `env ${JSON.stringify(e)}`);
+  const shown = (e: string | null) =>
+    e === null ? "no env (Kedro's default)" : `env ${JSON.stringify(e)}`;
   const fix =
     env === null
       ? `set run_config.env: ${manifest.env} (or pass --env ${manifest.env})`

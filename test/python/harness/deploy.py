@@ -73,7 +73,7 @@ def for_kedro(project: Path, version: str) -> None:
     pyproject.write_text("\n".join(lines) + "\n")
 
 
-FAULT = '''
+FAULT = """
 
 # ---- fault injected by the deployment harness ----
 import functools as _kak_functools
@@ -89,7 +89,7 @@ def {func}(*args, **kwargs):
     if marker.exists():
         raise RuntimeError("fault injected into {func} by the deployment harness")
     return _kak_original_{func}(*args, **kwargs)
-'''
+"""
 
 
 def inject_fault(project: Path, module: str, func: str) -> None:
@@ -143,8 +143,10 @@ def build(
 
     manifest = tmp / "manifest.json"
     export = subprocess.run(
-        [str(image_venv / "bin" / "python"), str(EXPORTER), "--project", str(source)]
-        + ["--env", "cloud", "--out", str(manifest)],
+        [
+            *(str(image_venv / "bin" / "python"), str(EXPORTER), "--project", str(source)),
+            *("--env", "cloud", "--out", str(manifest)),
+        ],
         capture_output=True,
         text=True,
         check=False,
@@ -162,7 +164,9 @@ def build(
             *("--project", str(source), "--out", str(compiled), "--json"),
         )
     )
-    plan = json.loads(node_cli("plan", "--manifest", str(manifest), "--config", str(config), "--json"))
+    plan = json.loads(
+        node_cli("plan", "--manifest", str(manifest), "--config", str(config), "--json")
+    )
 
     bucket = tmp / "bucket"
     for artifact in summary["artifacts"]:
@@ -197,8 +201,11 @@ def build(
 
 def outputs(image_venv: Path, data_root: Path) -> dict:
     proc = subprocess.run(
-        [str(image_venv / "bin" / "python"), str(Path(__file__).with_name("outputs.py"))]
-        + [str(data_root)],
+        [
+            str(image_venv / "bin" / "python"),
+            str(Path(__file__).with_name("outputs.py")),
+            str(data_root),
+        ],
         capture_output=True,
         text=True,
         check=False,

@@ -227,9 +227,7 @@ def create_cluster_execute(dep: Deployment):
             return None
         root = dep.sandbox("cluster", name)
         venv = root / "venv"
-        subprocess.run(
-            [sys.executable, "-m", "venv", str(venv)], check=True, timeout=TASK_TIMEOUT
-        )
+        subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=TASK_TIMEOUT)
         # The cluster's Python comes with Spark and Kedro's dependencies, as a Dataproc image
         # comes with PySpark: the image venv's packages are visible, the project is not.
         site = next((venv / "lib").glob("python3*/site-packages"))

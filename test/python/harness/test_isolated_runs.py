@@ -28,7 +28,9 @@ def reference(tmp_path_factory, image_venv) -> dict:
     return expected
 
 
-_dates = iter(dt.datetime(2025, 3, 1, tzinfo=dt.timezone.utc) + dt.timedelta(days=i) for i in range(99))
+_dates = iter(
+    dt.datetime(2025, 3, 1, tzinfo=dt.timezone.utc) + dt.timedelta(days=i) for i in range(99)
+)
 
 
 def deploy_and_run(tmp_path, backend, image_venv, dags_folder, *, fault=None, retries=0):
@@ -57,13 +59,14 @@ def downstream_of(built: Built, group_names: set[str]) -> set[str]:
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
-def test_isolated_run_matches_a_plain_kedro_run(backend, tmp_path, image_venv, dags_folder, reference):
+def test_isolated_run_matches_a_plain_kedro_run(
+    backend, tmp_path, image_venv, dags_folder, reference
+):
     built, _, run = deploy_and_run(tmp_path, backend, image_venv, dags_folder)
     tasks = run.tasks()
     assert run.state() == "success", (tasks, standins.dump(built.dep))
     assert {t["state"] for t in tasks.values()} == {"success"}, tasks
     assert outputs(image_venv, built.data_root) == reference
-    print(standins.dump(built.dep))
 
     dep = built.dep
     # every task ran in a sandbox of its own
@@ -96,7 +99,9 @@ def test_spark_node_failure_deletes_the_cluster_and_a_clear_recovers(
         assert [tasks[t]["state"] for t in spark] == ["failed"]
         assert tasks["delete_spark_cluster"]["state"] == "success"
         assert built.dep.clusters == {}, "the cluster must be deleted when a job fails"
-        later = downstream_of(built, {g["name"] for g in built.plan["groups"] if g["kind"] == "spark"})
+        later = downstream_of(
+            built, {g["name"] for g in built.plan["groups"] if g["kind"] == "spark"}
+        )
         assert later and {tasks[t]["state"] for t in later} == {"upstream_failed"}
         assert not [e for e in built.dep.log if e["what"].split(":")[-1] in later]
 
