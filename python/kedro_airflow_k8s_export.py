@@ -327,6 +327,7 @@ def dataset_location(entry: dict[str, Any]) -> dict[str, Any] | None:
             value = os.fspath(value)
         if not isinstance(value, str) or value == "":
             continue
+        value = _without_userinfo(value)
         if key == "table":
             return {"key": key, "path": value, "protocol": None, "local": False, "relative": False}
         protocol, bare = _split_protocol(value)
@@ -343,11 +344,18 @@ def dataset_location(entry: dict[str, Any]) -> dict[str, Any] | None:
 
 
 def _split_protocol(path: str) -> tuple[str | None, str]:
-    """fsspec's rule: `proto://rest` or `proto::rest` names a protocol; a Windows drive does not."""
-    from fsspec.core import split_protocol
+    """fsspec's rule (fsspec.core.split_protocol, which Kedro's datasets open paths with):
+    `proto://rest` names a protocol unless `proto` is one letter (a Windows drive)."""
+    protocol, sep, rest = path.partition("://")
+    if sep and len(protocol) > 1:
+        return protocol, rest
+    return None, path
 
-    protocol, bare = split_protocol(path)
-    return (protocol or None), bare
+
+def _without_userinfo(path: str) -> str:
+    """`proto://user:secret@host/x` -> `proto://host/x`: a path is a fact, a password is not.
+    A name with no `:` before the `@` (abfs's `container@account`) is part of the path."""
+    return re.sub(r"^([A-Za-z][A-Za-z0-9+.-]*://)[^/@:]*:[^/@]*@", r"\1", path)
 
 
 # --------------------------------------------------------------------------------------------

@@ -133,6 +133,9 @@ def _clear_and_resume_3(run: Run, task_id: str) -> None:
 
 
 def _clear_and_resume_2(run: Run, task_id: str) -> None:
+    # Clearing touches task notes, whose user column points at the FAB provider's user table:
+    # its models must be imported for SQLAlchemy to know that table (the webserver does this).
+    import airflow.providers.fab.auth_manager.models  # noqa: F401
     from airflow.models.dag import _run_task
     from airflow.models.dagrun import DagRun
     from airflow.utils.session import create_session

@@ -191,7 +191,7 @@ def spark_submit_locally(dep: Deployment, args: list[str], image_root: Path) -> 
 
 
 def pod_execute(dep: Deployment):
-    def execute(self, context):
+    def execute(self, context, **_safeguard):  # Airflow 2 passes a <Class>__sentinel kwarg
         before_try(dep, self.task_id, context)
         root = dep.sandbox("pod", self.task_id)
         home = dep.install_image(root)
@@ -218,7 +218,7 @@ def pod_execute(dep: Deployment):
 
 
 def create_cluster_execute(dep: Deployment):
-    def execute(self, context):
+    def execute(self, context, **_safeguard):  # Airflow 2 passes a <Class>__sentinel kwarg
         before_try(dep, self.task_id, context)
         name = self.cluster_name
         assert re.fullmatch(r"[a-z][a-z0-9-]{0,50}", name) and not name.endswith("-"), name
@@ -256,7 +256,7 @@ def create_cluster_execute(dep: Deployment):
 
 
 def submit_job_execute(dep: Deployment):
-    def execute(self, context):
+    def execute(self, context, **_safeguard):  # Airflow 2 passes a <Class>__sentinel kwarg
         before_try(dep, self.task_id, context)
         job = self.job
         name = job["placement"]["cluster_name"]
@@ -280,7 +280,7 @@ def submit_job_execute(dep: Deployment):
 
 
 def delete_cluster_execute(dep: Deployment):
-    def execute(self, context):
+    def execute(self, context, **_safeguard):  # Airflow 2 passes a <Class>__sentinel kwarg
         name = self.cluster_name
         root = dep.clusters.pop(name, None)
         if root is not None:
@@ -292,7 +292,7 @@ def delete_cluster_execute(dep: Deployment):
 
 
 def batch_execute(dep: Deployment):
-    def execute(self, context):
+    def execute(self, context, **_safeguard):  # Airflow 2 passes a <Class>__sentinel kwarg
         before_try(dep, self.task_id, context)
         batch_id = self.batch_id
         assert re.fullmatch(r"[a-z0-9][a-z0-9-]{2,61}[a-z0-9]", batch_id), batch_id

@@ -26,15 +26,37 @@ def cli(*args: str) -> subprocess.CompletedProcess:
 def test_manifest_command_writes_the_exporters_manifest(tmp_path: Path):
     project = copy_example(tmp_path / "project")
     out = tmp_path / "manifest.json"
-    done = cli("manifest", "--project", str(project), "--python", sys.executable, "--out", str(out))
+    args = ("--project", str(project), "--python", sys.executable, "--env", "cloud")
+    done = cli("manifest", *args, "--out", str(out))
     assert done.returncode == 0, done.stderr
     written = json.loads(out.read_text())
-    assert written == export_manifest(project)
+    assert written == export_manifest(project, "--env", "cloud")
     assert written["project"]["kedroVersion"] == KEDRO_VERSION
     # The manifest plans: the CLI reads what the CLI wrote.
     plan = cli("plan", "--manifest", str(out), "--json")
     assert plan.returncode == 0, plan.stderr
     assert any(g["kind"] == "spark" for g in json.loads(plan.stdout)["groups"])
+
+
+def test_plan_refuses_local_paths_that_cross_tasks(tmp_path: Path):
+    """In the default env every dataset is under data/: each one that a task hands to another
+    is named, since deployed tasks share no disk."""
+    project = copy_example(tmp_path / "project")
+    out = tmp_path / "manifest.json"
+    done = cli("manifest", "--project", str(project), "--python", sys.executable, "--out", str(out))
+    assert done.returncode == 0, done.stderr
+    plan = cli("plan", "--manifest", str(out))
+    assert plan.returncode == 2 and plan.stdout == ""
+    lines = plan.stderr.strip().splitlines()
+    named = sorted(line.split("datasets.")[1].split(".location")[0] for line in lines)
+    assert named == [
+        "engine_stats",
+        "preprocessed_companies",
+        "preprocessed_shuttles",
+        "price_bands",
+        "shuttle_scores",
+    ]
+    assert all("share no disk" in line for line in lines)
 
 
 def test_manifest_command_reports_a_bad_project_in_one_line(tmp_path: Path):

@@ -119,9 +119,19 @@ def export(catalog_project):
     return proc
 
 
+def without_locations(datasets: dict) -> dict[str, dict]:
+    """The entries' type facts, and their locations aside."""
+    locations = {name: entry.pop("location", None) for name, entry in datasets.items()}
+    return locations
+
+
 def test_dataset_factories_are_resolved_by_kedro(export):
     datasets = json.loads(export.stdout)["datasets"]
+    locations = without_locations(datasets)
     spark = {"type": "spark.SparkDataset", "classes": [SPARK, *BASES]}
+    # the pattern's placeholders are filled in the path too, by Kedro's resolver
+    assert locations["raw.events_spark"]["path"] == "data/raw/events"
+    assert locations["clean.events_spark"]["path"] == "data/clean/events"
     assert datasets["raw.events_spark"] == spark
     assert datasets["clean.events_spark"] == spark
     assert datasets["raw_csv"] == {
@@ -132,6 +142,7 @@ def test_dataset_factories_are_resolved_by_kedro(export):
 
 def test_classes_include_bases_of_user_subclasses(export):
     datasets = json.loads(export.stdout)["datasets"]
+    without_locations(datasets)
     assert datasets["lazy_out"] == {
         "type": "catalog_project.datasets.LazySparkDataset",
         "classes": ["catalog_project.datasets.LazySparkDataset", SPARK, *BASES],
@@ -173,10 +184,13 @@ def test_no_credentials_and_no_config_values_in_the_manifest(export):
     assert MARKER not in export.stdout
     assert MARKER not in export.stderr
     assert CONFIG_MARKER not in export.stdout
-    for forbidden in ("spark_creds", "storage_creds", "db_creds", "db.invalid", "data/"):
+    for forbidden in ("spark_creds", "storage_creds", "db_creds", "db.invalid"):
         assert forbidden not in export.stdout
+    # beyond the type facts, only where the data lives (the path as configured)
     for entry in json.loads(export.stdout)["datasets"].values():
-        assert sorted(entry) == ["classes", "type"]
+        assert set(entry) <= {"classes", "type", "location"}
+        if "location" in entry:
+            assert set(entry["location"]) == {"key", "path", "protocol", "local", "relative"}
 
 
 def test_credentials_files_are_never_read(catalog_project, tmp_path):
