@@ -1,6 +1,6 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { writeTreeAtomic } from "../common/atomic-dir";
+import { writeOwnedTree } from "../common/owned-tree";
 import { prepareDeployment } from "../resources/prepare";
 import { parseOptions, required, type Io } from "./io";
 
@@ -33,7 +33,8 @@ export function runCompile(args: readonly string[], io: Io): number {
   const { compiled, archive } = prepared;
   const files: { path: string; content: string | Buffer }[] = [compiled.dag, ...compiled.artifacts];
   if (archive !== null) files.push({ path: `artifacts/${archive.name}`, content: archive.bytes });
-  writeTreeAtomic(outDir, files);
+  // The DAG goes in last, so that it never points at artifacts not yet in place.
+  const written = writeOwnedTree(outDir, [...files.slice(1), files[0]!], "--out");
 
   if (opts.json) {
     const uri = (name: string) =>
@@ -72,5 +73,10 @@ export function runCompile(args: readonly string[], io: Io): number {
   }
   for (const warning of prepared.plan.warnings)
     io.stderr(`kedro-airflow-k8s: warning: ${warning}\n`);
+  for (const file of written.disowned) {
+    io.stderr(
+      `kedro-airflow-k8s: warning: ${path.join(outDir, file)}: written by an earlier compile and changed since, so it was left in place (and is no longer compile's)\n`,
+    );
+  }
   return 0;
 }
