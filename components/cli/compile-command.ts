@@ -1,5 +1,6 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { InputError } from "../common/errors";
 import { writeOwnedTree } from "../common/owned-tree";
 import { prepareDeployment } from "../resources/prepare";
 import { parseOptions, required, type Io } from "./io";
@@ -21,9 +22,10 @@ export function runCompile(args: readonly string[], io: Io): number {
   const configFile = required(opts.config as string | undefined, "--config");
   const outDir = required(opts.out as string | undefined, "--out");
   // The run config lives in <project>/conf/<env>/, so the project is two folders up by default.
-  const projectDir =
-    (opts.project as string | undefined) ?? path.resolve(path.dirname(configFile), "..", "..");
+  const givenProject = opts.project as string | undefined;
+  const projectDir = givenProject ?? path.resolve(path.dirname(configFile), "..", "..");
   const isProject = fs.existsSync(path.join(projectDir, "pyproject.toml"));
+  if (givenProject !== undefined && !isProject) checkProjectDir(givenProject);
 
   const prepared = prepareDeployment(
     { manifest: manifestFile, runConfig: configFile, ...(isProject ? { projectDir } : {}) },
@@ -79,4 +81,22 @@ export function runCompile(args: readonly string[], io: Io): number {
     );
   }
   return 0;
+}
+
+/** An explicit --project that is no Kedro project is named as such (not as a missing option). */
+function checkProjectDir(dir: string): never {
+  let isDir: boolean;
+  try {
+    isDir = fs.statSync(dir).isDirectory();
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? String(err);
+    throw new InputError(dir, "--project", `expected a Kedro project folder, found none (${code})`);
+  }
+  throw new InputError(
+    dir,
+    "--project",
+    isDir
+      ? "expected a Kedro project folder (with a pyproject.toml), found a folder without one"
+      : "expected a Kedro project folder, found a file",
+  );
 }

@@ -1,5 +1,8 @@
 #!/usr/bin/env node
+import * as fs from "node:fs";
+import * as path from "node:path";
 import { InputError } from "../common/errors";
+import { packageRoot } from "../common/paths";
 import { runCompile } from "./compile-command";
 import { runManifest } from "./manifest-command";
 import { runPlan } from "./plan-command";
@@ -14,6 +17,8 @@ Commands:
             Write DIR/dags/<dag_id>.py and DIR/artifacts/* (init and run scripts) for the plan.
   manifest  --project DIR [--env ENV] [--pipeline NAME] [--python PATH] [--out FILE]
             Export a Kedro project's pipeline as a manifest (runs the project's Python).
+
+  --version Print the version.
 
 Exit codes: 0 success, 2 bad input or usage (one line on stderr), 1 internal error.
 `;
@@ -33,6 +38,9 @@ export function run(argv: readonly string[], io: Io): number {
       case "--help":
       case "help":
         io.stdout(USAGE);
+        return 0;
+      case "--version":
+        io.stdout(`${packageVersion()}\n`);
         return 0;
       case undefined:
         throw new UsageError("a command is required");
@@ -56,11 +64,33 @@ export function run(argv: readonly string[], io: Io): number {
       );
       return 2;
     }
+    // A file-system error on a path the user gave (a file the project archive reads, say) is
+    // about their files, not a bug; one in this package's own files is a broken install.
+    const fsError = err as NodeJS.ErrnoException;
+    if (code !== undefined && typeof fsError.syscall === "string" && isUserPath(fsError.path)) {
+      io.stderr(`kedro-airflow-k8s: error: ${fsError.path}: ${fsError.syscall} failed (${code})\n`);
+      return 2;
+    }
     io.stderr(
       `kedro-airflow-k8s: internal error (please report it): ${(err as Error).stack ?? String(err)}\n`,
     );
     return 1;
   }
+}
+
+function packageVersion(): string {
+  const file = path.join(packageRoot(), "package.json");
+  return (JSON.parse(fs.readFileSync(file, "utf8")) as { version: string }).version;
+}
+
+/** This package's own files: what is wrong with them is a broken install, not bad input. */
+const OWN_FILES = new Set(["package.json", "dist", "templates", "docs", "python", "node_modules"]);
+
+function isUserPath(file: string | undefined): file is string {
+  if (file === undefined) return false;
+  const rel = path.relative(packageRoot(), path.resolve(file));
+  const top = rel.split(path.sep)[0]!;
+  return top === ".." || path.isAbsolute(rel) || !OWN_FILES.has(top);
 }
 
 if (require.main === module) {

@@ -25,7 +25,7 @@ export function writeFileAtomic(file: string, text: string | Buffer, option: str
     fs.writeFileSync(tmp, text, { flag: "wx" });
     fs.renameSync(tmp, file);
   } catch (err) {
-    fs.rmSync(tmp, { force: true });
+    removeQuietly(tmp);
     removeEmptyDirs(made);
     throw new InputError(file, option, `cannot be written (${code(err)})`);
   }
@@ -50,6 +50,15 @@ export function makeDirs(dir: string): string[] {
     throw err;
   }
   return made;
+}
+
+/** Removes a file if it is there; a failure to is not the error worth reporting. */
+export function removeQuietly(file: string): void {
+  try {
+    fs.rmSync(file, { force: true });
+  } catch {
+    // e.g. ENOTDIR: it was never written
+  }
 }
 
 /** Removes the given folders, innermost first, where they are empty; leaves the others. */

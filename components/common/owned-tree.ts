@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { makeDirs, removeEmptyDirs } from "./atomic";
+import { makeDirs, removeEmptyDirs, removeQuietly } from "./atomic";
 import { InputError } from "./errors";
 
 /**
@@ -222,8 +222,8 @@ export function writeOwnedTree(
   const steps: Step[] = [];
   const undoStaging = () => {
     for (const step of steps) {
-      if (step.staged !== null) fs.rmSync(step.staged, { force: true });
-      if (step.backup !== null) fs.rmSync(step.backup, { force: true });
+      if (step.staged !== null) removeQuietly(step.staged);
+      if (step.backup !== null) removeQuietly(step.backup);
     }
     removeEmptyDirs(createdDirs);
   };
@@ -284,7 +284,7 @@ export function writeOwnedTree(
   }
 
   // 5. Done: drop the previous versions and the folders the removals emptied.
-  for (const step of steps) if (step.backup !== null) fs.rmSync(step.backup, { force: true });
+  for (const step of steps) if (step.backup !== null) removeQuietly(step.backup);
   for (const rel of removals) {
     for (let dir = path.dirname(path.join(out, rel)); dir !== out; dir = path.dirname(dir)) {
       try {
