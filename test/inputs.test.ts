@@ -341,6 +341,82 @@ run_config:
   });
 });
 
+describe("run config: YAML anchors, aliases and merge keys", () => {
+  it("reads anchors, aliases and << merge keys as YAML 1.1 merge does: explicit keys win", () => {
+    const c = parseRunConfigText(
+      `run_config:
+  image: img:1
+  env_vars: &env {A: "1", B: "2"}
+  resources:
+    __default__: &base
+      requests: {cpu: 1, memory: 1Gi}
+      limits: {memory: 2Gi}
+    big:
+      <<: *base
+      limits: {memory: 8Gi}
+    labelled:
+      <<: [{labels: {team: a}}, *base]
+  spark:
+    type: k8s
+    cluster_config:
+      env_vars: *env
+`,
+      "c.yaml",
+    );
+    expect(c.resources["big"]).toMatchObject({
+      requests: { cpu: "1", memory: "1Gi" },
+      limits: { cpu: null, memory: "8Gi" },
+    });
+    expect(c.resources["labelled"]).toMatchObject({
+      requests: { cpu: "1", memory: "1Gi" },
+      labels: { team: "a" },
+    });
+    expect(c.spark.clusterConfig).toEqual({ env_vars: { A: "1", B: "2" } });
+  });
+
+  it.each([
+    [
+      "a quoted << (an ordinary key)",
+      'run_config:\n  "<<": {image: x}\n',
+      /^c\.yaml: run_config\["<<"\]: unknown key \(expected one of: image, /,
+    ],
+    [
+      "a merge of a scalar",
+      "run_config:\n  <<: 3\n",
+      /^c\.yaml: line 2, column 3: expected YAML \(a << merge key takes a map, an alias of a map, or a list of those\)$/,
+    ],
+    [
+      "a merge of a list alias",
+      "run_config:\n  image_pull_secrets: &l [a]\n  resources:\n    big:\n      <<: *l\n",
+      /^c\.yaml: line 5, column 7: expected YAML \(a << merge key takes a map/,
+    ],
+    [
+      "an alias with no anchor",
+      "run_config:\n  image: *nope\n",
+      /^c\.yaml: line 2, column 10: expected YAML \(alias \*nope has no anchor &nope before it\)$/,
+    ],
+    [
+      "an alias inside its own anchor",
+      "run_config: &x\n  spark:\n    cluster_config: *x\n",
+      /^c\.yaml: line 3, column 21: expected YAML \(alias \*x is inside the node it refers to\)$/,
+    ],
+    [
+      "an alias bomb",
+      `run_config:\n  env_vars:\n    A: &a [x, x, x, x, x, x, x, x, x, x]\n${[1, 2, 3, 4]
+        .map(
+          (i) =>
+            `    B${i}: &a${i} [${Array(10)
+              .fill(i === 1 ? "*a" : `*a${i - 1}`)
+              .join(", ")}]`,
+        )
+        .join("\n")}\n`,
+      /^c\.yaml: \(top level\): expected YAML \(Excessive alias count indicates a resource exhaustion attack\)$/,
+    ],
+  ])("rejects %s", (_, text, expected) => {
+    expect(configError(text)).toMatch(expected);
+  });
+});
+
 describe("the command line", () => {
   const root = path.resolve(__dirname, "..");
 
