@@ -3,10 +3,20 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { InputError } from "../common/errors";
 import { packageRoot } from "../common/paths";
-import { runCompile } from "./compile-command";
-import { runManifest } from "./manifest-command";
-import { runPlan } from "./plan-command";
 import { UsageError, type Io } from "./io";
+
+/*
+ * Each command's module is loaded when the command runs, so that `plan` never loads the
+ * renderer (Handlebars) nor `--version` anything: a CLI call pays only for what it uses.
+ */
+/* eslint-disable @typescript-eslint/no-require-imports */
+const commands = {
+  plan: () => (require("./plan-command") as typeof import("./plan-command")).runPlan,
+  compile: () => (require("./compile-command") as typeof import("./compile-command")).runCompile,
+  manifest: () =>
+    (require("./manifest-command") as typeof import("./manifest-command")).runManifest,
+};
+/* eslint-enable @typescript-eslint/no-require-imports */
 
 const USAGE = `Usage: kedro-airflow-k8s <command> [options]
 
@@ -29,11 +39,9 @@ export function run(argv: readonly string[], io: Io): number {
   try {
     switch (command) {
       case "plan":
-        return runPlan(rest, io);
       case "manifest":
-        return runManifest(rest, io);
       case "compile":
-        return runCompile(rest, io);
+        return commands[command]()(rest, io);
       case "-h":
       case "--help":
       case "help":

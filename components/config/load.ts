@@ -1,5 +1,5 @@
 import * as fs from "node:fs";
-import * as YAML from "yaml";
+import type * as Yaml from "yaml";
 import runConfigSchema from "../../docs/run-config.schema.json";
 import { InputError } from "../common/errors";
 import { assertValid, compileSchema } from "../common/schema";
@@ -12,7 +12,7 @@ import {
   type SparkConfig,
 } from "./types";
 
-const validateRunConfig = compileSchema(runConfigSchema);
+const validateRunConfig = compileSchema("run-config", runConfigSchema);
 
 /** Keys of the seed plugin's run_config that we accept (so old files load) but do not use. */
 const SEED_ONLY_KEYS = [
@@ -42,7 +42,15 @@ export function loadRunConfigFile(file: string): RunConfig {
   return parseRunConfigText(text, file);
 }
 
+/** `yaml` is loaded with the first YAML text: `plan` without --config never needs it. */
+let yamlModule: typeof Yaml | undefined;
+function yaml(): typeof Yaml {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return (yamlModule ??= require("yaml") as typeof Yaml);
+}
+
 export function parseRunConfigText(text: string, source: string): RunConfig {
+  const YAML = yaml();
   // `merge`: YAML 1.1's `<<` merge keys, which YAML 1.2 dropped but config files still use
   // (`<<: *defaults`). Explicit keys win over merged ones; a quoted "<<" is an ordinary key.
   const lines = new YAML.LineCounter();
@@ -75,7 +83,8 @@ export function parseRunConfigText(text: string, source: string): RunConfig {
  * before it, one inside the node it names (a value that contains itself), and a merge key whose
  * value is not a map, an alias of one, or a list of those.
  */
-function aliasMisuse(doc: YAML.Document): { offset: number; reason: string } | null {
+function aliasMisuse(doc: Yaml.Document): { offset: number; reason: string } | null {
+  const YAML = yaml();
   let found: { offset: number; reason: string } | null = null;
   const isMapLike = (node: unknown): boolean =>
     YAML.isMap(node) || (YAML.isAlias(node) && YAML.isMap(node.resolve(doc)));
