@@ -369,37 +369,37 @@ describe("compile owns only what it writes", () => {
     const out = path.join(tmp, "out");
     compile(HOSTILE, path.join(FIX, "dataproc.yaml"), out);
     const before = tree(out);
-    // The second compile changes the run script, the DAG and the record; fail the third rename.
-    const changed = path.join(tmp, "m.json");
-    fs.writeFileSync(
-      changed,
-      JSON.stringify({ ...JSON.parse(fs.readFileSync(HOSTILE, "utf8")), env: "staging" }),
-    );
-    // The module object itself (the test's `import * as fs` is a frozen copy of its bindings).
-    const nodeFs = jest.requireActual<typeof fs>("node:fs");
+    // Kubernetes instead of Dataproc: a new runner.py, a changed DAG, three stale artifacts to
+    // remove, and the record. Fail the last step, the record's rename: all the rest is undone.
+    const nodeFs = jest.requireActual<typeof fs>("node:fs"); // the module object itself
     const real = nodeFs.renameSync;
-    let calls = 0;
+    let failed = false;
+    let undone = 0;
     const spy = jest.spyOn(nodeFs, "renameSync").mockImplementation((from, to) => {
-      if (++calls === 3) throw Object.assign(new Error("EXDEV: injected"), { code: "EXDEV" });
+      if (failed) undone += 1;
+      else if (String(to).endsWith(INDEX)) {
+        failed = true;
+        throw Object.assign(new Error("EXDEV: injected"), { code: "EXDEV" });
+      }
       real(from, to);
     });
     try {
       const r = cli([
         "compile",
         "--manifest",
-        changed,
+        HOSTILE,
         "--config",
-        path.join(FIX, "dataproc.yaml"),
+        path.join(FIX, "k8s.yaml"),
         "--project",
         PROJECT,
         "--out",
         out,
       ]);
       expect(r.code).toBe(2);
-      expect(r.err).toMatch(
-        /^kedro-airflow-k8s: error: .*: --out: cannot be replaced \(EXDEV\)\n$/,
+      expect(r.err).toBe(
+        `kedro-airflow-k8s: error: ${path.join(out, INDEX)}: --out: cannot be replaced (EXDEV)\n`,
       );
-      expect(calls).toBeGreaterThan(3); // it did roll back by rename
+      expect(undone).toBe(4); // the DAG and the three artifacts put back by rename
     } finally {
       spy.mockRestore();
     }
