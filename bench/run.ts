@@ -7,6 +7,7 @@
  *   npm run bench -- [--sizes 100,1000,10000,50000] [--runs N] [--warmup N] [--seed 42]
  *                    [--preview-sizes 1000,10000|none] [--preview-runs 7] [--budget 240]
  *                    [--breakdown-runs 7] [--memory-runs 3] [--cpu-prof DIR] [--json FILE]
+ *                    [--cli-sizes 0,10000|none] [--cli-runs 7]
  */
 import * as fs from "node:fs";
 import * as os from "node:os";
@@ -24,6 +25,7 @@ import {
   spread,
   table,
 } from "./common";
+import { measureCli, type CliResult } from "./cli";
 import { generateManifest, manifestText } from "./generate";
 import type { PreviewResult } from "./preview";
 import type { BreakdownResult, MemoryResult, Step, WorkerResult } from "./worker";
@@ -31,7 +33,8 @@ import type { BreakdownResult, MemoryResult, Step, WorkerResult } from "./worker
 const USAGE =
   "usage: npm run bench -- [--sizes 100,1000,10000,50000] [--runs N] [--warmup N] [--seed 42]\n" +
   "                        [--preview-sizes 1000,10000|none] [--preview-runs 7] [--budget 240]\n" +
-  "                        [--breakdown-runs 7] [--memory-runs 3] [--cpu-prof DIR] [--json FILE]";
+  "                        [--breakdown-runs 7] [--memory-runs 3] [--cpu-prof DIR] [--json FILE]\n" +
+  "                        [--cli-sizes 0,10000|none] [--cli-runs 7]";
 
 interface SizeResult extends WorkerResult {
   nodes: number;
@@ -58,11 +61,17 @@ function main(): void {
       "memory-runs": "3",
       "cpu-prof": "",
       json: "",
+      "cli-sizes": "0,10000",
+      "cli-runs": "7",
     },
     USAGE,
   );
   const sizes = parseList(flags["sizes"]!);
   const previewSizes = flags["preview-sizes"] === "none" ? [] : parseList(flags["preview-sizes"]!);
+  const cliSizes =
+    flags["cli-sizes"] === "none"
+      ? []
+      : flags["cli-sizes"]!.split(",").map((s) => Number(s.trim().replace(/_/g, "")));
   const seed = Number(flags["seed"]);
   const manifests = scratchDir("manifests");
   const started = Date.now();
@@ -81,6 +90,12 @@ function main(): void {
 
   const manifestFile = (n: number) => {
     const file = path.join(manifests, `bench-${n}-seed${seed}.json`);
+    if (n === 0) {
+      // An empty pipeline: what a CLI call costs before any node.
+      const empty = { schemaVersion: 1, project: { name: "empty" }, nodes: [] };
+      fs.writeFileSync(file, `${JSON.stringify(empty, null, 2)}\n`);
+      return { file, stats: null };
+    }
     const { manifest, stats } = generateManifest(n, seed);
     fs.writeFileSync(file, manifestText(manifest));
     return { file, stats };
@@ -88,7 +103,8 @@ function main(): void {
 
   const results: SizeResult[] = [];
   for (const n of sizes) {
-    const { file, stats } = manifestFile(n);
+    const { file, stats: generated } = manifestFile(n);
+    const stats = generated!;
     // Small sizes are cheap and noisy (one collection can double a 25 ms run): many more runs.
     const runs =
       flags["runs"] === "auto" ? (n <= 1_000 ? 31 : n < 50_000 ? 11 : 7) : Number(flags["runs"]);
@@ -347,6 +363,63 @@ function main(): void {
     );
   }
 
+  const clis: CliResult[] = [];
+  for (const n of cliSizes) {
+    const { file } = manifestFile(n);
+    process.stdout.write(`\ncli: ${int(n)} nodes (${flags["cli-runs"]} runs)...`);
+    const r = measureCli(file, n, Number(flags["cli-runs"]));
+    clis.push(r);
+    process.stdout.write(` plan ${ms(r.medians.plan)} ms, compile ${ms(r.medians.compile)} ms`);
+  }
+  if (clis.length > 0) {
+    console.log("\n\n## The CLI as one process per call (start-up included), medians in ms\n");
+    console.log(
+      table(
+        ["nodes", "runs", "floor", "plan --json", "plan/floor", "compile", "compile/floor"],
+        clis.map((c) => [
+          int(c.nodes),
+          String(c.runs),
+          ms(c.medians.floor),
+          ms(c.medians.plan),
+          `${(c.medians.plan / c.medians.floor).toFixed(2)}x`,
+          ms(c.medians.compile),
+          `${(c.medians.compile / c.medians.floor).toFixed(2)}x`,
+        ]),
+      ),
+    );
+    console.log(
+      "\nfloor = `node -e` reading the manifest, JSON.parse, a walk over every input/output; plan = `node dist/components/cli/main.js plan --manifest M --json`;",
+    );
+    console.log(
+      "compile = the same with the Dataproc run config into a fresh --out (tiny project archive). Spawn to exit, the three alternating.",
+    );
+    const cliTargets: string[][] = [];
+    const verdict = (ok: boolean) => (ok ? "met" : "MISSED");
+    for (const c of clis) {
+      if (c.nodes === 0) {
+        cliTargets.push([
+          "empty pipeline: plan < 120 ms",
+          `${ms(c.medians.plan)} ms`,
+          verdict(c.medians.plan < 120),
+        ]);
+      } else {
+        const p = c.medians.plan / c.medians.floor;
+        const k = c.medians.compile / c.medians.floor;
+        cliTargets.push([
+          `${int(c.nodes)} nodes: plan <= 3x floor`,
+          `${p.toFixed(2)}x`,
+          verdict(p <= 3),
+        ]);
+        cliTargets.push([
+          `${int(c.nodes)} nodes: compile <= 4x floor`,
+          `${k.toFixed(2)}x`,
+          verdict(k <= 4),
+        ]);
+      }
+    }
+    console.log(`\n${table(["target", "measured", "verdict"], cliTargets)}`);
+  }
+
   const after = machine();
   console.log(
     `\nfinished in ${((Date.now() - started) / 1000).toFixed(0)} s; load average now ${after["load"]}`,
@@ -354,7 +427,7 @@ function main(): void {
   if (flags["json"]) {
     fs.writeFileSync(
       flags["json"],
-      `${JSON.stringify({ machine: info, seed, results, previews, targets }, null, 2)}\n`,
+      `${JSON.stringify({ machine: info, seed, results, previews, targets, clis }, null, 2)}\n`,
     );
   }
 }

@@ -2,7 +2,7 @@
 # Creates or refreshes the Python virtualenvs the tests use: .venvs/<name> from the fully
 # pinned lock python/envs/<name>.txt. A venv is rebuilt only when its lock changes, so a
 # second run costs nothing. uv itself is pinned and installed into .venvs/_uv.
-#   usage: scripts/pyenv.sh NAME [NAME ...]      (e.g. kedro1 kedro019 airflow2 airflow3)
+#   usage: scripts/pyenv.sh NAME [NAME ...]      (kedro1 kedro019 airflow2 airflow3 shellcheck)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 UV_VERSION=0.13.9

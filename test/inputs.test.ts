@@ -340,3 +340,280 @@ run_config:
     expect(configError(text)).toMatch(expected);
   });
 });
+
+describe("run config: YAML anchors, aliases and merge keys", () => {
+  it("reads anchors, aliases and << merge keys as YAML 1.1 merge does: explicit keys win", () => {
+    const c = parseRunConfigText(
+      `run_config:
+  image: img:1
+  env_vars: &env {A: "1", B: "2"}
+  resources:
+    __default__: &base
+      requests: {cpu: 1, memory: 1Gi}
+      limits: {memory: 2Gi}
+    big:
+      <<: *base
+      limits: {memory: 8Gi}
+    labelled:
+      <<: [{labels: {team: a}}, *base]
+  spark:
+    type: k8s
+    cluster_config:
+      env_vars: *env
+`,
+      "c.yaml",
+    );
+    expect(c.resources["big"]).toMatchObject({
+      requests: { cpu: "1", memory: "1Gi" },
+      limits: { cpu: null, memory: "8Gi" },
+    });
+    expect(c.resources["labelled"]).toMatchObject({
+      requests: { cpu: "1", memory: "1Gi" },
+      labels: { team: "a" },
+    });
+    expect(c.spark.clusterConfig).toEqual({ env_vars: { A: "1", B: "2" } });
+  });
+
+  it.each([
+    [
+      "a quoted << (an ordinary key)",
+      'run_config:\n  "<<": {image: x}\n',
+      /^c\.yaml: run_config\["<<"\]: unknown key \(expected one of: image, /,
+    ],
+    [
+      "a merge of a scalar",
+      "run_config:\n  <<: 3\n",
+      /^c\.yaml: line 2, column 3: expected YAML \(a << merge key takes a map, an alias of a map, or a list of those\)$/,
+    ],
+    [
+      "a merge of a list alias",
+      "run_config:\n  image_pull_secrets: &l [a]\n  resources:\n    big:\n      <<: *l\n",
+      /^c\.yaml: line 5, column 7: expected YAML \(a << merge key takes a map/,
+    ],
+    [
+      "an alias with no anchor",
+      "run_config:\n  image: *nope\n",
+      /^c\.yaml: line 2, column 10: expected YAML \(alias \*nope has no anchor &nope before it\)$/,
+    ],
+    [
+      "an alias inside its own anchor",
+      "run_config: &x\n  spark:\n    cluster_config: *x\n",
+      /^c\.yaml: line 3, column 21: expected YAML \(alias \*x is inside the node it refers to\)$/,
+    ],
+    [
+      "an alias bomb",
+      `run_config:\n  env_vars:\n    A: &a [x, x, x, x, x, x, x, x, x, x]\n${[1, 2, 3, 4]
+        .map(
+          (i) =>
+            `    B${i}: &a${i} [${Array(10)
+              .fill(i === 1 ? "*a" : `*a${i - 1}`)
+              .join(", ")}]`,
+        )
+        .join("\n")}\n`,
+      /^c\.yaml: \(top level\): expected YAML \(Excessive alias count indicates a resource exhaustion attack\)$/,
+    ],
+  ])("rejects %s", (_, text, expected) => {
+    expect(configError(text)).toMatch(expected);
+  });
+});
+
+describe("the command line", () => {
+  const root = path.resolve(__dirname, "..");
+
+  it("prints the package version with --version", () => {
+    const { version } = JSON.parse(fs.readFileSync(path.join(root, "package.json"), "utf8")) as {
+      version: string;
+    };
+    expect(version).toMatch(/^\d+\.\d+\.\d+/);
+    expect(cli(["--version"])).toEqual({ code: 0, out: `${version}\n`, err: "" });
+  });
+
+  it.each([
+    [
+      ["plan", "--manifest", "a.json", "--manifest", "b.json"],
+      "--manifest is given more than once",
+    ],
+    [["plan", "--manifest", "a.json", "--json", "--json"], "--json is given more than once"],
+    [["compile", "--out=a", "--out", "b"], "--out is given more than once"],
+  ])("refuses the repeated option in %j", (args, message) => {
+    const { code, out, err } = cli(args);
+    expect(code).toBe(2);
+    expect(out).toBe("");
+    expect(err).toBe(`kedro-airflow-k8s: usage error: ${message} (see kedro-airflow-k8s --help)\n`);
+  });
+});
+
+describe("file-system errors on the paths given: one line, exit 2, nothing written", () => {
+  const FIX = path.join(__dirname, "fixtures", "compile");
+  const NOSPARK = path.join(FIX, "nospark.manifest.json");
+  const CONFIG = path.join(FIX, "dataproc.yaml");
+  const compileTo = (out: string, extra: string[] = []) => [
+    "compile",
+    "--manifest",
+    NOSPARK,
+    "--config",
+    CONFIG,
+    "--out",
+    out,
+    ...extra,
+  ];
+
+  /** Runs the command in a fresh folder holding `files`; returns stderr with the folder as `D`. */
+  function fsError(args: (dir: string) => string[], files: Record<string, string> = {}): string {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "kak-fs-"));
+    try {
+      for (const [name, text] of Object.entries(files)) {
+        fs.mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
+        fs.writeFileSync(path.join(dir, name), text);
+      }
+      const { code, out, err } = cli(args(dir));
+      expect(code).toBe(2);
+      expect(out).toBe("");
+      expect(err.endsWith("\n")).toBe(true);
+      expect(err.trimEnd().split("\n")).toHaveLength(1);
+      expect(err).not.toMatch(/internal error|\n\s+at /);
+      const after: string[] = [];
+      const walk = (d: string) => {
+        for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+          const full = path.join(d, e.name);
+          if (e.isDirectory()) walk(full);
+          else after.push(path.relative(dir, full));
+        }
+      };
+      walk(dir);
+      expect(after.sort()).toEqual(Object.keys(files).sort()); // nothing written
+      return err.trimEnd().replace("kedro-airflow-k8s: error: ", "").split(dir).join("D");
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  }
+
+  it.each<[string, (dir: string) => string[], Record<string, string>, RegExp]>([
+    [
+      "compile --out an existing file",
+      (d) => compileTo(path.join(d, "f")),
+      { f: "mine" },
+      /^D\/f: --out: is a file, not a folder; give a folder for dags\/ and artifacts\/$/,
+    ],
+    [
+      "compile --out below a file",
+      (d) => compileTo(path.join(d, "f", "out")),
+      { f: "mine" },
+      /^D\/f\/out: --out: has a file where a folder is expected on its path$/,
+    ],
+    [
+      "compile --out where no folder can be made",
+      () => compileTo("/proc/kak-nope/out"),
+      {},
+      /^\/proc\/kak-nope: --out: cannot be written \(ENOENT\)$/,
+    ],
+    [
+      "compile --out a folder compile did not write",
+      (d) => compileTo(d),
+      { "dags/other.py": "dag = 1\n" },
+      /^D: --out: holds files that compile did not write \(it has no \.kedro-airflow-k8s-compile\.json\); give a new or empty folder, or one that compile wrote before$/,
+    ],
+    [
+      "compile --project that does not exist",
+      (d) => compileTo(path.join(d, "out"), ["--project", "/nonexistent"]),
+      {},
+      /^\/nonexistent: --project: expected a Kedro project folder, found none \(ENOENT\)$/,
+    ],
+    [
+      "compile --project a folder without pyproject.toml",
+      (d) => compileTo(path.join(d, "out"), ["--project", path.join(d, "p")]),
+      { "p/src/x.py": "" },
+      /^D\/p: --project: expected a Kedro project folder \(with a pyproject\.toml\), found a folder without one$/,
+    ],
+    [
+      "compile --project a file",
+      (d) => compileTo(path.join(d, "out"), ["--project", path.join(d, "f")]),
+      { f: "" },
+      /^D\/f: --project: expected a Kedro project folder, found a file$/,
+    ],
+    [
+      "compile --config a folder",
+      (d) => ["compile", "--manifest", NOSPARK, "--config", d, "--out", path.join(d, "out")],
+      {},
+      /^D: \(file\): cannot be read \(EISDIR\)$/,
+    ],
+    [
+      "plan --manifest a folder",
+      (d) => ["plan", "--manifest", d],
+      {},
+      /^D: \(file\): cannot be read \(EISDIR\)$/,
+    ],
+    [
+      "plan --mermaid a folder",
+      (d) => ["plan", "--manifest", NOSPARK, "--mermaid", d],
+      {},
+      /^D: --mermaid: is a folder; expected the path of a file to write$/,
+    ],
+    [
+      "plan --mermaid where no folder can be made",
+      () => ["plan", "--manifest", NOSPARK, "--mermaid", "/proc/kak-nope/plan.mmd"],
+      {},
+      /^\/proc\/kak-nope\/plan\.mmd: --mermaid: cannot be written \(ENOENT\)$/,
+    ],
+    [
+      "plan --mermaid below a file",
+      (d) => ["plan", "--manifest", NOSPARK, "--mermaid", path.join(d, "f", "plan.mmd")],
+      { f: "mine" },
+      /^D\/f\/plan\.mmd: --mermaid: cannot be written \(ENOTDIR\)$/,
+    ],
+    [
+      "manifest --project that does not exist",
+      () => ["manifest", "--project", "/nonexistent"],
+      {},
+      /^\/nonexistent: --project: expected a Kedro project folder, found none$/,
+    ],
+  ])("%s", (_, args, files, expected) => {
+    expect(fsError(args, files)).toMatch(expected);
+  });
+
+  it("names an unreadable file in the project it archives (any file-system error on a user path)", () => {
+    const { run } =
+      jest.requireActual<typeof import("../components/cli/main")>("../components/cli/main");
+    const nodeFs = jest.requireActual<typeof fs>("node:fs");
+    const real = nodeFs.readFileSync;
+    const spy = jest.spyOn(nodeFs, "readFileSync").mockImplementation(((
+      file: fs.PathOrFileDescriptor,
+      ...rest: unknown[]
+    ) => {
+      if (typeof file === "string" && file.endsWith(path.join("project", "pyproject.toml"))) {
+        throw Object.assign(new Error(`EACCES: permission denied, open '${file}'`), {
+          code: "EACCES",
+          syscall: "open",
+          path: file,
+        });
+      }
+      return (real as (...a: unknown[]) => unknown)(file, ...rest);
+    }) as typeof fs.readFileSync);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "kak-fs-"));
+    try {
+      let err = "";
+      const code = run(
+        [
+          "compile",
+          "--manifest",
+          path.join(FIX, "hostile.manifest.json"),
+          "--config",
+          CONFIG,
+          "--project",
+          path.join(FIX, "project"),
+          "--out",
+          path.join(dir, "out"),
+        ],
+        { stdout: () => undefined, stderr: (t) => (err += t) },
+      );
+      expect(err).toBe(
+        `kedro-airflow-k8s: error: ${path.join(FIX, "project", "pyproject.toml")}: open failed (EACCES)\n`,
+      );
+      expect(code).toBe(2);
+      expect(fs.readdirSync(dir)).toEqual([]);
+    } finally {
+      spy.mockRestore();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -1,6 +1,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { writeTreeAtomic } from "../common/atomic-dir";
+import { InputError } from "../common/errors";
+import { writeOwnedTree } from "../common/owned-tree";
 import { prepareDeployment } from "../resources/prepare";
 import { UsageError, parseOptions, required, type Io } from "./io";
 
@@ -22,9 +23,10 @@ export function runCompile(args: readonly string[], io: Io): number {
   const configFile = required(opts.config as string | undefined, "--config");
   const outDir = required(opts.out as string | undefined, "--out");
   // The run config lives in <project>/conf/<env>/, so the project is two folders up by default.
-  const projectDir =
-    (opts.project as string | undefined) ?? path.resolve(path.dirname(configFile), "..", "..");
+  const givenProject = opts.project as string | undefined;
+  const projectDir = givenProject ?? path.resolve(path.dirname(configFile), "..", "..");
   const isProject = fs.existsSync(path.join(projectDir, "pyproject.toml"));
+  if (givenProject !== undefined && !isProject) checkProjectDir(givenProject);
 
   const env = opts.env as string | undefined;
   if (env !== undefined && !/^[A-Za-z0-9_][A-Za-z0-9_.-]*$/.test(env)) {
@@ -43,7 +45,8 @@ export function runCompile(args: readonly string[], io: Io): number {
   const { compiled, archive } = prepared;
   const files: { path: string; content: string | Buffer }[] = [compiled.dag, ...compiled.artifacts];
   if (archive !== null) files.push({ path: `artifacts/${archive.name}`, content: archive.bytes });
-  writeTreeAtomic(outDir, files);
+  // The DAG goes in last, so that it never points at artifacts not yet in place.
+  const written = writeOwnedTree(outDir, [...files.slice(1), files[0]!], "--out");
 
   if (opts.json) {
     const uri = (name: string) =>
@@ -82,5 +85,28 @@ export function runCompile(args: readonly string[], io: Io): number {
   }
   for (const warning of prepared.plan.warnings)
     io.stderr(`kedro-airflow-k8s: warning: ${warning}\n`);
+  for (const file of written.disowned) {
+    io.stderr(
+      `kedro-airflow-k8s: warning: ${path.join(outDir, file)}: written by an earlier compile and changed since, so it was left in place (and is no longer compile's)\n`,
+    );
+  }
   return 0;
+}
+
+/** An explicit --project that is no Kedro project is named as such (not as a missing option). */
+function checkProjectDir(dir: string): never {
+  let isDir: boolean;
+  try {
+    isDir = fs.statSync(dir).isDirectory();
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? String(err);
+    throw new InputError(dir, "--project", `expected a Kedro project folder, found none (${code})`);
+  }
+  throw new InputError(
+    dir,
+    "--project",
+    isDir
+      ? "expected a Kedro project folder (with a pyproject.toml), found a folder without one"
+      : "expected a Kedro project folder, found a file",
+  );
 }

@@ -16,11 +16,24 @@ export function required(value: string | undefined, option: string): string {
   return value;
 }
 
-/** Strict option parsing shared by the commands: unknown options are usage errors. */
+/** Strict option parsing shared by the commands: unknown or repeated options are usage errors. */
 export function parseOptions(
   args: readonly string[],
   options: Record<string, { type: "string" | "boolean" }>,
 ): Record<string, string | boolean | undefined> {
-  const { values } = parseArgs({ args: [...args], options, strict: true, allowPositionals: false });
+  const { values, tokens } = parseArgs({
+    args: [...args],
+    options,
+    strict: true,
+    allowPositionals: false,
+    tokens: true,
+  });
+  // parseArgs keeps the last of a repeated option; a second value is more likely a mistake.
+  const seen = new Set<string>();
+  for (const token of tokens) {
+    if (token.kind !== "option") continue;
+    if (seen.has(token.name)) throw new UsageError(`${token.rawName} is given more than once`);
+    seen.add(token.name);
+  }
   return values as Record<string, string | boolean | undefined>;
 }

@@ -1,9 +1,22 @@
 #!/usr/bin/env node
+import * as fs from "node:fs";
+import * as path from "node:path";
 import { InputError } from "../common/errors";
-import { runCompile } from "./compile-command";
-import { runManifest } from "./manifest-command";
-import { runPlan } from "./plan-command";
+import { packageRoot } from "../common/paths";
 import { UsageError, type Io } from "./io";
+
+/*
+ * Each command's module is loaded when the command runs, so that `plan` never loads the
+ * renderer (Handlebars) nor `--version` anything: a CLI call pays only for what it uses.
+ */
+/* eslint-disable @typescript-eslint/no-require-imports */
+const commands = {
+  plan: () => (require("./plan-command") as typeof import("./plan-command")).runPlan,
+  compile: () => (require("./compile-command") as typeof import("./compile-command")).runCompile,
+  manifest: () =>
+    (require("./manifest-command") as typeof import("./manifest-command")).runManifest,
+};
+/* eslint-enable @typescript-eslint/no-require-imports */
 
 const USAGE = `Usage: kedro-airflow-k8s <command> [options]
 
@@ -16,6 +29,8 @@ Commands:
   manifest  --project DIR [--env ENV] [--pipeline NAME] [--python PATH] [--out FILE]
             Export a Kedro project's pipeline as a manifest (runs the project's Python).
 
+  --version Print the version.
+
 Exit codes: 0 success, 2 bad input or usage (one line on stderr), 1 internal error.
 `;
 
@@ -25,15 +40,16 @@ export function run(argv: readonly string[], io: Io): number {
   try {
     switch (command) {
       case "plan":
-        return runPlan(rest, io);
       case "manifest":
-        return runManifest(rest, io);
       case "compile":
-        return runCompile(rest, io);
+        return commands[command]()(rest, io);
       case "-h":
       case "--help":
       case "help":
         io.stdout(USAGE);
+        return 0;
+      case "--version":
+        io.stdout(`${packageVersion()}\n`);
         return 0;
       case undefined:
         throw new UsageError("a command is required");
@@ -57,11 +73,33 @@ export function run(argv: readonly string[], io: Io): number {
       );
       return 2;
     }
+    // A file-system error on a path the user gave (a file the project archive reads, say) is
+    // about their files, not a bug; one in this package's own files is a broken install.
+    const fsError = err as NodeJS.ErrnoException;
+    if (code !== undefined && typeof fsError.syscall === "string" && isUserPath(fsError.path)) {
+      io.stderr(`kedro-airflow-k8s: error: ${fsError.path}: ${fsError.syscall} failed (${code})\n`);
+      return 2;
+    }
     io.stderr(
       `kedro-airflow-k8s: internal error (please report it): ${(err as Error).stack ?? String(err)}\n`,
     );
     return 1;
   }
+}
+
+function packageVersion(): string {
+  const file = path.join(packageRoot(), "package.json");
+  return (JSON.parse(fs.readFileSync(file, "utf8")) as { version: string }).version;
+}
+
+/** This package's own files: what is wrong with them is a broken install, not bad input. */
+const OWN_FILES = new Set(["package.json", "dist", "templates", "docs", "python", "node_modules"]);
+
+function isUserPath(file: string | undefined): file is string {
+  if (file === undefined) return false;
+  const rel = path.relative(packageRoot(), path.resolve(file));
+  const top = rel.split(path.sep)[0]!;
+  return top === ".." || path.isAbsolute(rel) || !OWN_FILES.has(top);
 }
 
 if (require.main === module) {

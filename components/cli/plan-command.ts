@@ -27,7 +27,7 @@ export function runPlan(args: readonly string[], io: Io): number {
   const mermaidFile = opts.mermaid as string | undefined;
   const mermaid = mermaidFile === undefined ? undefined : planToMermaid(plan);
   const out = opts.json ? planToJson(plan) : planToText(plan);
-  if (mermaidFile !== undefined) writeFileAtomic(mermaidFile, mermaid!);
+  if (mermaidFile !== undefined) writeFileAtomic(mermaidFile, mermaid!, "--mermaid");
   io.stdout(out);
   for (const key of runConfig.ignoredKeys) {
     io.stderr(

@@ -1,22 +1,66 @@
-import Ajv, { type ErrorObject, type ValidateFunction } from "ajv";
+import { createHash } from "node:crypto";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import type { ErrorObject, Options, ValidateFunction } from "ajv";
 import { InputError, describeType, formatPath } from "./errors";
 
 /**
  * Validates documents against the JSON Schemas kept in docs/ (the same files users read),
  * and turns the first violation into an InputError naming the path and the expectation.
+ *
+ * Compiling a schema with Ajv costs a noticeable part of a CLI call's start-up, so `npm run
+ * build` generates standalone validators (`dist/components/common/validators/<name>.js`, by
+ * schema-build.ts) with these same options. A validator is used only if it was generated from
+ * this exact schema (its digest); otherwise (from the sources, as in the tests) Ajv compiles
+ * the schema on first use. Either way the schema is compiled only when a document of its kind
+ * is first validated.
  */
-const ajv = new Ajv({ allErrors: false, verbose: true, strict: true, allowUnionTypes: true });
+export const AJV_OPTIONS: Options = {
+  allErrors: false,
+  verbose: true,
+  strict: true,
+  allowUnionTypes: true,
+};
 
-export function compileSchema(schema: object): ValidateFunction {
+/** A validator that is found or compiled on first use. */
+export type Validator = () => ValidateFunction;
+
+export function compileSchema(name: string, schema: object): Validator {
+  let validate: ValidateFunction | undefined;
+  return () => (validate ??= generatedValidator(name, schema) ?? runtimeCompile(schema));
+}
+
+/** SHA-256 of the schema's JSON text, recorded in each generated validator. */
+export function schemaDigest(schema: object): string {
+  return createHash("sha256").update(JSON.stringify(schema)).digest("hex");
+}
+
+export function generatedValidatorFile(name: string, dir = __dirname): string {
+  return path.join(dir, "validators", `${name}.js`);
+}
+
+function generatedValidator(name: string, schema: object): ValidateFunction | undefined {
+  const file = generatedValidatorFile(name);
+  if (!fs.existsSync(file)) return undefined;
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const mod = require(file) as { default: ValidateFunction; schemaDigest?: string };
+  return mod.schemaDigest === schemaDigest(schema) ? mod.default : undefined;
+}
+
+let ajv: import("ajv").default | undefined;
+function runtimeCompile(schema: object): ValidateFunction {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  ajv ??= new (require("ajv") as typeof import("ajv")).default(AJV_OPTIONS);
   return ajv.compile(schema);
 }
 
 export function assertValid(
-  validate: ValidateFunction,
+  validator: Validator,
   data: unknown,
   source: string,
   rootPath: readonly (string | number)[] = [],
 ): void {
+  const validate = validator();
   if (validate(data)) return;
   const error = validate.errors?.[0];
   if (!error) throw new InputError(source, formatPath(rootPath), "is not valid");

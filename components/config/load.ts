@@ -1,5 +1,5 @@
 import * as fs from "node:fs";
-import * as YAML from "yaml";
+import type * as Yaml from "yaml";
 import runConfigSchema from "../../docs/run-config.schema.json";
 import { InputError } from "../common/errors";
 import { assertValid, compileSchema } from "../common/schema";
@@ -12,7 +12,7 @@ import {
   type SparkConfig,
 } from "./types";
 
-const validateRunConfig = compileSchema(runConfigSchema);
+const validateRunConfig = compileSchema("run-config", runConfigSchema);
 
 /** Keys of the seed plugin's run_config that we accept (so old files load) but do not use. */
 const SEED_ONLY_KEYS = [
@@ -42,8 +42,19 @@ export function loadRunConfigFile(file: string): RunConfig {
   return parseRunConfigText(text, file);
 }
 
+/** `yaml` is loaded with the first YAML text: `plan` without --config never needs it. */
+let yamlModule: typeof Yaml | undefined;
+function yaml(): typeof Yaml {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return (yamlModule ??= require("yaml") as typeof Yaml);
+}
+
 export function parseRunConfigText(text: string, source: string): RunConfig {
-  const doc = YAML.parseDocument(text, { uniqueKeys: true });
+  const YAML = yaml();
+  // `merge`: YAML 1.1's `<<` merge keys, which YAML 1.2 dropped but config files still use
+  // (`<<: *defaults`). Explicit keys win over merged ones; a quoted "<<" is an ordinary key.
+  const lines = new YAML.LineCounter();
+  const doc = YAML.parseDocument(text, { uniqueKeys: true, merge: true, lineCounter: lines });
   const problem = doc.errors[0];
   if (problem) {
     const line = problem.linePos?.[0];
@@ -52,7 +63,58 @@ export function parseRunConfigText(text: string, source: string): RunConfig {
     const reason = problem.message.split("\n")[0]!.replace(/ at line \d+, column \d+:?$/, "");
     throw new InputError(source, where, `expected YAML (${reason})`);
   }
-  return normaliseRunConfig(doc.toJS({ maxAliasCount: 100 }) ?? {}, source);
+  const misuse = aliasMisuse(doc);
+  if (misuse !== null) {
+    const { line, col } = lines.linePos(misuse.offset);
+    throw new InputError(source, `line ${line}, column ${col}`, `expected YAML (${misuse.reason})`);
+  }
+  let data: unknown;
+  try {
+    data = doc.toJS({ maxAliasCount: 100 });
+  } catch (err) {
+    // e.g. "Excessive alias count indicates a resource exhaustion attack"
+    throw new InputError(source, "(top level)", `expected YAML (${(err as Error).message})`);
+  }
+  return normaliseRunConfig(data ?? {}, source);
+}
+
+/**
+ * Aliases the library only trips over while converting, with no position: one with no anchor
+ * before it, one inside the node it names (a value that contains itself), and a merge key whose
+ * value is not a map, an alias of one, or a list of those.
+ */
+function aliasMisuse(doc: Yaml.Document): { offset: number; reason: string } | null {
+  const YAML = yaml();
+  let found: { offset: number; reason: string } | null = null;
+  const isMapLike = (node: unknown): boolean =>
+    YAML.isMap(node) || (YAML.isAlias(node) && YAML.isMap(node.resolve(doc)));
+  YAML.visit(doc, {
+    Alias(_, alias) {
+      const target = alias.resolve(doc);
+      const at = alias.range?.[0] ?? 0;
+      if (target === undefined) {
+        found = {
+          offset: at,
+          reason: `alias *${alias.source} has no anchor &${alias.source} before it`,
+        };
+      } else if (target.range && at >= target.range[0] && at < target.range[2]) {
+        found = { offset: at, reason: `alias *${alias.source} is inside the node it refers to` };
+      }
+      return found === null ? undefined : YAML.visit.BREAK;
+    },
+    Pair(_, pair) {
+      if (!YAML.isScalar(pair.key) || typeof pair.key.value !== "symbol") return undefined;
+      const value = pair.value;
+      const ok = isMapLike(value) || (YAML.isSeq(value) && value.items.every(isMapLike));
+      if (ok) return undefined;
+      found = {
+        offset: pair.key.range?.[0] ?? 0,
+        reason: "a << merge key takes a map, an alias of a map, or a list of those",
+      };
+      return YAML.visit.BREAK;
+    },
+  });
+  return found;
 }
 
 /**

@@ -4,7 +4,7 @@ import { InputError } from "../common/errors";
 import { assertValid, compileSchema } from "../common/schema";
 import type { DatasetInfo, DatasetLocation, Manifest, ManifestNode } from "./types";
 
-const validateManifest = compileSchema(manifestSchema);
+const validateManifest = compileSchema("manifest", manifestSchema);
 
 /** Reads and validates a manifest file. Throws InputError naming the file and the path. */
 export function loadManifestFile(file: string): Manifest {

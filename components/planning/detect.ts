@@ -91,12 +91,25 @@ export class Catalog {
     this.userTypes = userDatasetTypes;
   }
 
+  // Each dataset name is asked about once per node that reads or writes it: the answers are
+  // kept, so a name is classified once and the questions allocate nothing.
+  private readonly sparkClasses = new Map<string, string | null>();
+  private readonly inMemory = new Map<string, boolean>();
+
   /** The class (or configured type) that makes `name` a Spark dataset, or null. */
   sparkClassOf(name: string): string | null {
+    const known = this.sparkClasses.get(name);
+    if (known !== undefined) return known;
+    const found = this.classify(name);
+    this.sparkClasses.set(name, found);
+    return found;
+  }
+
+  private classify(name: string): string | null {
     const info = this.datasets[name];
     if (info === undefined) return null;
-    const candidates = [...info.classes, info.type];
-    for (const cls of candidates) {
+    for (let i = 0; i <= info.classes.length; i++) {
+      const cls = i < info.classes.length ? info.classes[i]! : info.type;
       if (isKnownSparkDatasetClass(cls)) return cls;
       for (const user of this.userTypes) {
         if (user.includes(".") ? cls === user : lastSegment(cls) === user) return cls;
@@ -107,9 +120,16 @@ export class Catalog {
 
   /** True when data written under `name` does not outlive the process that wrote it. */
   isInMemory(name: string): boolean {
-    const info = this.datasets[name];
-    if (info === undefined) return true;
-    return [...info.classes, info.type].some((cls) => MEMORY_DATASETS.has(lastSegment(cls)));
+    let answer = this.inMemory.get(name);
+    if (answer === undefined) {
+      const info = this.datasets[name];
+      answer =
+        info === undefined ||
+        MEMORY_DATASETS.has(lastSegment(info.type)) ||
+        info.classes.some((cls) => MEMORY_DATASETS.has(lastSegment(cls)));
+      this.inMemory.set(name, answer);
+    }
+    return answer;
   }
 
   has(name: string): boolean {

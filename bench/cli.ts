@@ -1,0 +1,94 @@
+/**
+ * The CLI as a user runs it: one fresh `node` process per call, start-up included, timed from
+ * spawn to exit, against a floor process that reads the same manifest, JSON.parses it and walks
+ * every input and output (`node -e`, same Node, same file). The three kinds of process
+ * alternate run by run, so a burst of load from elsewhere hits them alike.
+ */
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { median, repoRoot, RUN_CONFIG_YAML, scratchDir, tinyProject } from "./common";
+
+export interface CliResult {
+  nodes: number;
+  runs: number;
+  medians: { floor: number; plan: number; compile: number };
+  samples: { floor: number[]; plan: number[]; compile: number[] };
+}
+
+const FLOOR = `
+const data = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
+let touched = 0;
+for (const node of data.nodes) {
+  for (const name of node.inputs) touched += name.length;
+  for (const name of node.outputs) touched += name.length;
+}
+process.stdout.write(String(touched));
+`;
+
+function timedProcess(args: readonly string[]): number {
+  const start = process.hrtime.bigint();
+  const child = spawnSync(process.execPath, args, {
+    stdio: ["ignore", "ignore", "pipe"],
+    encoding: "utf8",
+    maxBuffer: 1 << 28,
+  });
+  const elapsed = Number(process.hrtime.bigint() - start) / 1e6;
+  if (child.status !== 0) {
+    throw new Error(`bench: node ${args.join(" ")} exited with ${child.status}: ${child.stderr}`);
+  }
+  return elapsed;
+}
+
+export function measureCli(
+  manifest: string,
+  nodes: number,
+  runs: number,
+  bin = path.join(repoRoot(), "dist", "components", "cli", "main.js"),
+): CliResult {
+  if (!fs.existsSync(bin)) throw new Error(`bench: ${bin} is missing (npm run build)`);
+  const dir = scratchDir(`cli-${nodes}`);
+  const config = path.join(dir, "airflow-k8s.yaml");
+  fs.writeFileSync(config, RUN_CONFIG_YAML);
+  const project = tinyProject();
+  const out = path.join(dir, "out");
+  const kinds = {
+    floor: () => timedProcess(["-e", FLOOR, manifest]),
+    plan: () => timedProcess([bin, "plan", "--manifest", manifest, "--json"]),
+    compile: () => {
+      fs.rmSync(out, { recursive: true, force: true }); // a first compile: every file written
+      return timedProcess([
+        bin,
+        "compile",
+        "--manifest",
+        manifest,
+        "--config",
+        config,
+        "--project",
+        project,
+        "--out",
+        out,
+      ]);
+    },
+  };
+  const samples: CliResult["samples"] = { floor: [], plan: [], compile: [] };
+  const order = ["floor", "plan", "compile"] as const;
+  for (const kind of order) kinds[kind](); // one warm-up each: the file cache, not the JIT
+  for (let i = 0; i < runs; i++) {
+    // Rotate the order so that no kind always runs right after another.
+    for (let k = 0; k < order.length; k++) {
+      const kind = order[(i + k) % order.length]!;
+      samples[kind].push(kinds[kind]());
+    }
+  }
+  return {
+    nodes,
+    runs,
+    medians: {
+      floor: median(samples.floor),
+      plan: median(samples.plan),
+      compile: median(samples.compile),
+    },
+    samples,
+  };
+}
