@@ -57,7 +57,11 @@ export function parseGcsPath(
 export function prepareDeployment(
   source: DeploymentSource,
   argName = "args",
-  options: { projectDirForScripts?: string } = {},
+  options: {
+    projectDirForScripts?: string;
+    /** Applied to the loaded run config before planning and rendering (the component names its accounts here). */
+    adjustConfig?: (config: RunConfig, manifest: Manifest) => RunConfig;
+  } = {},
 ): PreparedDeployment {
   const manifestSource =
     typeof source.manifest === "string" ? source.manifest : `${argName}.manifest`;
@@ -71,10 +75,11 @@ export function prepareDeployment(
     typeof source.runConfig === "string"
       ? loadRunConfigFile(source.runConfig)
       : normaliseRunConfig(source.runConfig, configSource);
-  const config: RunConfig =
+  const chosen: RunConfig =
     source.artifactsPath === undefined
       ? loaded
       : { ...loaded, spark: { ...loaded.spark, artifactsPath: source.artifactsPath } };
+  const config = options.adjustConfig ? options.adjustConfig(chosen, manifest) : chosen;
   const artifactsWhere =
     source.artifactsPath === undefined
       ? "run_config.spark.artifacts_path"
