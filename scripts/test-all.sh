@@ -11,3 +11,4 @@ npm run --silent lint
 npx jest --ci
 bash scripts/test-python-airflow.sh
 bash scripts/test-python-kedro.sh
+bash scripts/test-python-pulumi.sh
