@@ -172,7 +172,6 @@ export class KedroAirflowDeployment extends pulumi.ComponentResource {
     let names: DeploymentNames | undefined;
     const owned = new Set<SparkAccountRole>();
     let prepared: PreparedDeployment;
-    let kubernetes: k8s.Provider | undefined;
     // An artifactsPath that is an output is rendered with a placeholder location first.
     const deferredPath =
       input.artifactsPath === undefined || typeof input.artifactsPath === "string"
@@ -197,13 +196,11 @@ export class KedroAirflowDeployment extends pulumi.ComponentResource {
           },
         },
       );
-      kubernetes = kubernetesProviderFor(name, input, prepared.config, this);
+      requireKubernetesCluster(input, prepared.config);
     } catch (err) {
       throw asResourceError(err, this);
     }
     const ids = names!;
-    claimIdentity(ids.hash, prepared, this);
-    preparedByComponent.set(this, prepared);
     const { compiled, plan } = prepared;
 
     const needsArtifacts = compiled.artifacts.some((a) => a.required) || prepared.archive !== null;
@@ -213,6 +210,10 @@ export class KedroAirflowDeployment extends pulumi.ComponentResource {
         this,
       );
     }
+    // Every argument is good: claim the deployment's names, then create the first child.
+    claimIdentity(ids.hash, prepared, this);
+    preparedByComponent.set(this, prepared);
+    const kubernetes = kubernetesProviderFor(name, input, prepared.config, this);
     // Where artifacts go, and their text: plain, or (artifactsPath an output) rendered with a
     // placeholder location that is replaced once the real one is known.
     const location: pulumi.Input<{ bucket: string; prefix: string }> | null =
@@ -533,7 +534,18 @@ function nameOwnedAccounts(
   return { ...config, spark: { ...config.spark, clusterConfig } };
 }
 
-/** The explicit Kubernetes provider for Spark on Kubernetes: an error without one. */
+/** Spark on Kubernetes needs its cluster named explicitly. */
+function requireKubernetesCluster(args: KedroAirflowDeploymentTsArgs, config: RunConfig): void {
+  if (config.spark.type !== "kubernetes") return;
+  if (args.kubernetes?.provider !== undefined || args.kubernetes?.kubeconfig !== undefined) return;
+  throw new InputError(
+    "args",
+    "kubernetes.kubeconfig",
+    "is required for spark.type k8s: the kubeconfig of the cluster that runs Spark, which receives its service accounts and RBAC (from TypeScript, kubernetes.provider instead); the ambient kubeconfig and the component's `providers` option are never used for it",
+  );
+}
+
+/** The explicit Kubernetes provider of Spark on Kubernetes (checked by requireKubernetesCluster). */
 function kubernetesProviderFor(
   name: string,
   args: KedroAirflowDeploymentTsArgs,
@@ -542,17 +554,10 @@ function kubernetesProviderFor(
 ): k8s.Provider | undefined {
   if (config.spark.type !== "kubernetes") return undefined;
   if (args.kubernetes?.provider !== undefined) return args.kubernetes.provider;
-  if (args.kubernetes?.kubeconfig !== undefined) {
-    return new k8s.Provider(
-      `${name}-spark-cluster`,
-      { kubeconfig: pulumi.secret(args.kubernetes.kubeconfig) },
-      { parent },
-    );
-  }
-  throw new InputError(
-    "args",
-    "kubernetes.kubeconfig",
-    "is required for spark.type k8s: the kubeconfig of the cluster that runs Spark, which receives its service accounts and RBAC (from TypeScript, kubernetes.provider instead); the ambient kubeconfig and the component's `providers` option are never used for it",
+  return new k8s.Provider(
+    `${name}-spark-cluster`,
+    { kubeconfig: pulumi.secret(args.kubernetes!.kubeconfig!) },
+    { parent },
   );
 }
 
