@@ -17,7 +17,8 @@ deployment = kedro.KedroAirflowDeployment(
     project_dir=example,
     dag_bucket=config.require("dagBucket"),
     dag_prefix="dags/",
-    # Keep the run script's resource if the plan ever renames the Spark group.
+    # The Spark group now named pyspark_0 was pyspark_1 before a pipeline change: its run
+    # script keeps its Pulumi resource.
     group_aliases={"pyspark_0": ["pyspark_1"]},
 )
 
