@@ -9,7 +9,6 @@
  *   artifactsPath  gs://bucket/prefix overriding run_config.spark.artifacts_path
  *   kubeconfig     (secret) kubeconfig of the cluster running Spark, for spark.type k8s
  */
-import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { KedroAirflowDeployment } from "./components";
 
@@ -19,20 +18,16 @@ const kubeconfig = config.getSecret("kubeconfig");
 const artifactsPath = config.get("artifactsPath");
 const dagPrefix = config.get("dagPrefix");
 
-const deployment = new KedroAirflowDeployment(
-  "kedro",
-  {
-    manifest: config.get("manifest") ?? `${example}/manifest.json`,
-    runConfig: config.get("runConfig") ?? `${example}/conf/base/airflow-k8s.yaml`,
-    projectDir: config.get("projectDir") ?? example,
-    dagBucket: config.require("dagBucket"),
-    ...(dagPrefix !== undefined ? { dagPrefix } : {}),
-    ...(artifactsPath !== undefined ? { artifactsPath } : {}),
-  },
-  kubeconfig
-    ? { providers: { kubernetes: new k8s.Provider("spark-cluster", { kubeconfig }) } }
-    : {},
-);
+const deployment = new KedroAirflowDeployment("kedro", {
+  manifest: config.get("manifest") ?? `${example}/manifest.json`,
+  runConfig: config.get("runConfig") ?? `${example}/conf/base/airflow-k8s.yaml`,
+  projectDir: config.get("projectDir") ?? example,
+  dagBucket: config.require("dagBucket"),
+  ...(dagPrefix !== undefined ? { dagPrefix } : {}),
+  ...(artifactsPath !== undefined ? { artifactsPath } : {}),
+  // The Spark RBAC goes to this cluster only; the ambient kubeconfig is never used.
+  ...(kubeconfig !== undefined ? { kubernetes: { kubeconfig } } : {}),
+});
 
 export const dagId = deployment.dagId;
 export const dagObjectName = deployment.dagObjectName;

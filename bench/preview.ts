@@ -67,7 +67,7 @@ async function main(): Promise<void> {
     true,
   );
   const loadStart = process.hrtime.bigint();
-  const { KedroAirflowDeployment } = await import("../components/resources/component.js");
+  const { KedroAirflowDeployment } = await import("../components/index.js");
   const { prepareDeployment } = await import("../components/resources/prepare.js");
   const moduleLoadMs = Number(process.hrtime.bigint() - loadStart) / 1e6;
 

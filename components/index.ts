@@ -23,7 +23,40 @@ export type {
 } from "./rendering/factory";
 export { archiveVerdict } from "./resources/archive-rules";
 export type { ArchiveRuleId, ArchiveVerdict, PathFacts } from "./resources/archive-rules";
-export { KedroAirflowDeployment } from "./resources/component";
-export type { DeploymentGroup, KedroAirflowDeploymentArgs } from "./resources/component";
+import * as pulumi from "@pulumi/pulumi";
+import {
+  KedroAirflowDeployment as KedroAirflowDeploymentComponent,
+  type KedroAirflowDeploymentTsArgs,
+} from "./resources/component";
+
+/**
+ * The constructor TypeScript programs see: it also takes KedroAirflowDeploymentTsArgs, the
+ * objects and code (a manifest object, a factory instance, a Kubernetes provider, an
+ * environment from getEnvironmentOutput) that cannot cross to other languages. The class is
+ * one and the same; its declared `args` type, KedroAirflowDeploymentArgs, is what Pulumi's
+ * component provider host turns into the package schema for Python, Go, C# and YAML.
+ */
+export interface KedroAirflowDeploymentConstructor {
+  new (
+    name: string,
+    args: KedroAirflowDeploymentTsArgs,
+    opts?: pulumi.ComponentResourceOptions,
+  ): KedroAirflowDeploymentComponent;
+}
+// The one assertion that widens `args`: the constructor's first statement reads its argument
+// as KedroAirflowDeploymentTsArgs, of which KedroAirflowDeploymentArgs is a subset.
+export const KedroAirflowDeployment =
+  KedroAirflowDeploymentComponent as KedroAirflowDeploymentConstructor;
+export type KedroAirflowDeployment = KedroAirflowDeploymentComponent;
+export { COMPONENT_TYPE, GroupKind, validateDeploymentArgs } from "./resources/component";
+export type {
+  DeploymentGroup,
+  KedroAirflowDeploymentArgs,
+  KedroAirflowDeploymentTsArgs,
+  SparkOnKubernetes,
+  SparkOnKubernetesTs,
+} from "./resources/component";
+export { deploymentNames, identityHash } from "./resources/identity";
+export type { DeploymentIdentity, DeploymentNames } from "./resources/identity";
 export { prepareDeployment } from "./resources/prepare";
 export type { DeploymentSource, PreparedDeployment } from "./resources/prepare";

@@ -14,3 +14,4 @@ npx jest --ci
 bash scripts/test-python-airflow.sh
 bash scripts/test-python-kedro.sh
 bash scripts/test-python-harness.sh
+bash scripts/test-python-pulumi.sh

@@ -38,6 +38,6 @@ describe("KedroAirflowDeployment (first preview)", () => {
     expect(pulumi.isUnknown(dag.inputs["bucket"])).toBe(true);
     expect(pulumi.isUnknown(dag.inputs["name"])).toBe(true);
     expect(pulumi.isUnknown(await valueOf(component.dagObjectName))).toBe(true);
-    expect(await (dag.inputs["source"] as { text: Promise<string> }).text).toBe(dagText);
+    expect(dag.inputs["content"]).toBe(dagText);
   });
 });

@@ -5,30 +5,33 @@ import * as zlib from "node:zlib";
 import * as pulumi from "@pulumi/pulumi";
 import * as gcp from "@pulumi/gcp";
 import * as k8s from "@pulumi/kubernetes";
+import YAML from "yaml";
 import { installMocks, settle, valueOf, type Registered } from "./helpers/pulumi-mocks";
-import {
-  KedroAirflowDeployment,
-  parseDagFolder,
-  validateDeploymentArgs,
-} from "../components/resources/component";
+import { KedroAirflowDeployment } from "../components";
+import { parseDagFolder, validateDeploymentArgs } from "../components/resources/component";
 import { SPARK_ROLE_RULES } from "../components/resources/rbac";
 import { compileProject } from "../components/rendering/compile";
 import { loadManifestFile } from "../components/manifest/load";
 import { loadRunConfigFile } from "../components/config/load";
 import { planPipeline } from "../components/planning/plan";
 
-const registered: Registered[] = installMocks(false);
+let registered: Registered[] = installMocks(false);
 const EXAMPLE = path.join(__dirname, "..", "examples", "spaceflights_spark");
 const MANIFEST = path.join(EXAMPLE, "manifest.json");
 const CONFIG = path.join(EXAMPLE, "conf", "base", "airflow-k8s.yaml");
 const FIX = path.join(__dirname, "fixtures", "compile");
 
 let counter = 0;
-/** Builds a component under a fresh name and returns it with the resources it registered. */
+/**
+ * Builds a component under a fresh name and returns it with the resources it registered.
+ * Each deployment gets a program run (a mock monitor) of its own: one run refuses two
+ * components that would own the same DAG object.
+ */
 async function deploy(
   args: Partial<ConstructorParameters<typeof KedroAirflowDeployment>[1]>,
   opts?: pulumi.ComponentResourceOptions,
 ) {
+  registered = installMocks(false);
   const start = registered.length;
   const name = `kedro${counter++}`;
   const component = new KedroAirflowDeployment(
@@ -64,10 +67,13 @@ describe("KedroAirflowDeployment (update)", () => {
     );
     const dag = objs.find((o) => o.name === `${name}-dag`)!;
     expect(dag.inputs["bucket"]).toBe("dag-bucket");
-    expect(dag.inputs["name"]).toBe("dags/spaceflights-spark.py");
-    expect(dag.inputs["content"]).toBeUndefined(); // `content` would be marked secret in diffs
+    // One name per deployment: the DAG id, then a hash of the stack and the pipeline.
+    expect(dag.inputs["name"]).toMatch(/^dags\/spaceflights-spark-[0-9a-f]{10}\.py$/);
+    expect(await valueOf(component.dagObjectName)).toBe(dag.inputs["name"]);
+    // `content`, which the provider updates in place; `source` would force a replacement.
+    expect(dag.inputs["source"]).toBeUndefined();
     const dagText = await valueOf(component.dagText);
-    expect(await assetText(dag)).toBe(dagText);
+    expect(dag.inputs["content"]).toBe(dagText);
     // Children: their URNs carry the component's type as parent.
     const childUrn = await valueOf(component.dagObject.urn);
     expect(childUrn).toContain(
@@ -120,7 +126,9 @@ describe("KedroAirflowDeployment (update)", () => {
       Promise.all(
         objects(rs).map(async (o) => [
           o.inputs["name"],
-          (await assetText(o)) ?? (await (o.inputs["source"] as { path: Promise<string> }).path),
+          o.inputs["content"] ??
+            (await assetText(o)) ??
+            (await (o.inputs["source"] as { path: Promise<string> }).path),
         ]),
       );
     expect(await strip(b.resources)).toEqual(await strip(a.resources));
@@ -141,7 +149,8 @@ describe("KedroAirflowDeployment (update)", () => {
       new Map(objects(rs).map((o) => [String(o.name).replace(/^kedro\d+-/, ""), o]));
     const b = byName(before.resources);
     const a = byName(after.resources);
-    expect(await assetText(a.get("dag")!)).not.toBe(await assetText(b.get("dag")!));
+    expect(a.get("dag")!.inputs["content"]).not.toBe(b.get("dag")!.inputs["content"]);
+    expect(a.get("dag")!.inputs["name"]).toBe(b.get("dag")!.inputs["name"]);
     for (const key of ["pyspark_0.py", "init.sh", "archive"]) {
       expect(a.get(key)!.inputs["name"]).toBe(b.get(key)!.inputs["name"]);
     }
@@ -167,8 +176,8 @@ describe("KedroAirflowDeployment (update)", () => {
     });
     const dag = objects(resources).find((o) => String(o.name).endsWith("-dag"))!;
     expect(dag.inputs["bucket"]).toBe("europe-west1-composer-abc-bucket");
-    expect(dag.inputs["name"]).toBe("dags/spaceflights-spark.py");
-    expect(await valueOf(component.dagObjectName)).toBe("dags/spaceflights-spark.py");
+    expect(dag.inputs["name"]).toMatch(/^dags\/spaceflights-spark-[0-9a-f]{10}\.py$/);
+    expect(await valueOf(component.dagObjectName)).toBe(dag.inputs["name"]);
   });
 
   it("reports the plan as outputs", async () => {
@@ -182,22 +191,19 @@ describe("KedroAirflowDeployment (update)", () => {
     });
   });
 
-  it("creates namespaced RBAC for Spark on Kubernetes with the given provider, never a ClusterRole", async () => {
+  it("binds the accounts the run config names on the given provider, in a namespaced Role, never a ClusterRole", async () => {
     const provider = new k8s.Provider("gke", { kubeconfig: "{}" });
-    const { name, resources } = await deploy(
-      {
-        manifest: path.join(FIX, "hostile.manifest.json"),
-        runConfig: path.join(FIX, "k8s.yaml"),
-        projectDir: undefined,
-        kubernetes: { createNamespace: true },
-      },
-      { providers: { kubernetes: provider } },
-    );
+    const { name, resources } = await deploy({
+      manifest: path.join(FIX, "hostile.manifest.json"),
+      runConfig: path.join(FIX, "k8s.yaml"),
+      projectDir: undefined,
+      kubernetes: { provider, createNamespace: true },
+    });
     const k8sResources = resources.filter((r) => r.type.startsWith("kubernetes:"));
+    // kedro-runner and spark-driver are named in the run config: the user's accounts (they may
+    // carry Workload Identity), bound but not created.
     expect(k8sResources.map((r) => r.type).sort()).toEqual([
       "kubernetes:core/v1:Namespace",
-      "kubernetes:core/v1:ServiceAccount",
-      "kubernetes:core/v1:ServiceAccount",
       "kubernetes:rbac.authorization.k8s.io/v1:Role",
       "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding",
       "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding",
@@ -206,22 +212,53 @@ describe("KedroAirflowDeployment (update)", () => {
     for (const r of k8sResources) expect(r.provider).toMatch(/::gke::/);
     const role = k8sResources.find((r) => r.type.endsWith(":Role"))!;
     expect(role.inputs["rules"]).toEqual(SPARK_ROLE_RULES);
-    expect((role.inputs["metadata"] as { namespace: string }).namespace).toBe("spark-jobs");
-    const accounts = k8sResources
-      .filter((r) => r.type.endsWith("ServiceAccount"))
-      .map((r) => (r.inputs["metadata"] as { name: string }).name);
-    expect(accounts.sort()).toEqual(["kedro-runner", "spark-driver"]);
+    const roleMeta = role.inputs["metadata"] as { name: string; namespace: string };
+    expect(roleMeta.namespace).toBe("spark-jobs");
+    expect(roleMeta.name).toMatch(/^kedro-spark-hostile-dag-id-[0-9a-f]{10}$/);
     const bindings = k8sResources.filter((r) => r.type.endsWith("RoleBinding"));
+    expect(
+      bindings.map((b) => (b.inputs["subjects"] as { name: string }[])[0]!.name).sort(),
+    ).toEqual(["kedro-runner", "spark-driver"]);
     for (const b of bindings) {
-      expect((b.inputs["roleRef"] as { kind: string }).kind).toBe("Role");
+      expect((b.inputs["roleRef"] as { kind: string; name: string }).kind).toBe("Role");
+      expect((b.inputs["roleRef"] as { name: string }).name).toBe(roleMeta.name);
       expect((b.inputs["subjects"] as { namespace: string }[])[0]!.namespace).toBe("spark-jobs");
+      expect((b.inputs["metadata"] as { name: string }).name.startsWith(roleMeta.name)).toBe(true);
     }
     // The DAG uses exactly these accounts.
-    const dag = (await assetText(objects(resources).find((o) => o.name === `${name}-dag`)!))!;
+    const dag = String(objects(resources).find((o) => o.name === `${name}-dag`)!.inputs["content"]);
     expect(dag).toContain('service_account_name="kedro-runner"');
     // Client mode: the driver runs in that pod, under its account, so failures fail the task.
     expect(dag).toContain('"--deploy-mode", "client"');
     expect(dag).not.toContain("serviceAccountName");
+  });
+
+  it("creates the accounts the run config leaves unnamed, under names of its own that the DAG uses", async () => {
+    const raw = YAML.parse(fs.readFileSync(path.join(FIX, "k8s.yaml"), "utf8"));
+    delete raw.run_config.service_account_name;
+    delete raw.run_config.spark.cluster_config.driver_service_account;
+    const provider = new k8s.Provider("gke", { kubeconfig: "{}" });
+    const { name, resources } = await deploy({
+      manifest: path.join(FIX, "hostile.manifest.json"),
+      runConfig: raw,
+      projectDir: undefined,
+      kubernetes: { provider },
+    });
+    const accounts = resources.filter((r) => r.type === "kubernetes:core/v1:ServiceAccount");
+    const names = accounts.map((r) => (r.inputs["metadata"] as { name: string }).name).sort();
+    expect(names).toHaveLength(2);
+    expect(names[0]).toMatch(/^kedro-spark-hostile-dag-id-[0-9a-f]{10}-driver$/);
+    expect(names[1]).toMatch(/^kedro-spark-hostile-dag-id-[0-9a-f]{10}-submit$/);
+    for (const r of accounts) expect(r.provider).toMatch(/::gke::/);
+    const subjects = resources
+      .filter((r) => r.type.endsWith("RoleBinding"))
+      .map((b) => (b.inputs["subjects"] as { name: string }[])[0]!.name)
+      .sort();
+    expect(subjects).toEqual(names);
+    const dag = String(objects(resources).find((o) => o.name === `${name}-dag`)!.inputs["content"]);
+    expect(dag).toContain(`service_account_name="${names[1]}"`);
+    // Client mode: the driver runs in the submitting pod, under its account.
+    expect(dag).toContain('"--deploy-mode", "client"');
   });
 });
 

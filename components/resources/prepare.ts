@@ -67,6 +67,8 @@ export function prepareDeployment(
     projectDirForScripts?: string;
     /** How errors name an explicit `env`: source and path (the CLI: `--env`). */
     envLabel?: { source: string; path: string };
+    /** Applied to the loaded run config before planning and rendering (the component names its accounts here). */
+    adjustConfig?: (config: RunConfig, manifest: Manifest) => RunConfig;
   } = {},
 ): PreparedDeployment {
   const manifestSource =
@@ -81,7 +83,7 @@ export function prepareDeployment(
     typeof source.runConfig === "string"
       ? loadRunConfigFile(source.runConfig)
       : normaliseRunConfig(source.runConfig, configSource);
-  const config: RunConfig = {
+  const chosen: RunConfig = {
     ...loaded,
     env: source.env ?? loaded.env,
     spark:
@@ -89,6 +91,7 @@ export function prepareDeployment(
         ? loaded.spark
         : { ...loaded.spark, artifactsPath: source.artifactsPath },
   };
+  const config = options.adjustConfig ? options.adjustConfig(chosen, manifest) : chosen;
   const explicitEnv = options.envLabel ?? { source: argName, path: "env" };
   const envWhere = source.env === undefined ? "run_config.env" : explicitEnv.path;
   const envSource = source.env === undefined ? configSource : explicitEnv.source;
