@@ -7,6 +7,7 @@
  *   dagBucket      bucket of the Airflow DAG folder      (required)
  *   dagPrefix      DAG folder inside it                  (default: dags/)
  *   artifactsPath  gs://bucket/prefix overriding run_config.spark.artifacts_path
+ *   env            the Kedro env of every task, overriding run_config.env (one stack per env)
  *   kubeconfig     (secret) kubeconfig of the cluster running Spark, for spark.type k8s
  */
 import * as pulumi from "@pulumi/pulumi";
@@ -17,6 +18,7 @@ const example = "examples/spaceflights_spark";
 const kubeconfig = config.getSecret("kubeconfig");
 const artifactsPath = config.get("artifactsPath");
 const dagPrefix = config.get("dagPrefix");
+const env = config.get("env");
 
 const deployment = new KedroAirflowDeployment("kedro", {
   manifest: config.get("manifest") ?? `${example}/manifest.json`,
@@ -25,6 +27,7 @@ const deployment = new KedroAirflowDeployment("kedro", {
   dagBucket: config.require("dagBucket"),
   ...(dagPrefix !== undefined ? { dagPrefix } : {}),
   ...(artifactsPath !== undefined ? { artifactsPath } : {}),
+  ...(env !== undefined ? { env } : {}),
   // The Spark RBAC goes to this cluster only; the ambient kubeconfig is never used.
   ...(kubeconfig !== undefined ? { kubernetes: { kubeconfig } } : {}),
 });
