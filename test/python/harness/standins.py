@@ -186,6 +186,18 @@ def spark_submit_locally(dep: Deployment, args: list[str], image_root: Path) -> 
     return [str(dep.image_venv / "bin" / "spark-submit"), *tuning, *out], cluster_mode
 
 
+def local_spark_submit(dep: Deployment, main: Path, conf: list[str] | None = None) -> list[str]:
+    """spark-submit of a PySpark main file in local mode, as Dataproc runs a job's main file."""
+    confs = [part for c in (*SPARK_TUNING, *(conf or [])) for part in ("--conf", c)]
+    return [
+        str(dep.image_venv / "bin" / "spark-submit"),
+        "--master",
+        LOCAL_MASTER,
+        *confs,
+        str(main),
+    ]
+
+
 # ---------------------------------------------------------------------------------------------
 # The stand-ins, one per operator. `self` is the operator, its templated fields rendered.
 
@@ -269,9 +281,8 @@ def submit_job_execute(dep: Deployment):
         env = dep.base_env(root / "root", [root / "venv" / "bin"])
         env["PROJECT_HOME"] = str(root / "opt" / dep.package)
         env["PYSPARK_PYTHON"] = env["PYSPARK_DRIVER_PYTHON"] = str(root / "venv" / "bin" / "python")
-        conf = [p for k, v in pyspark.get("properties", {}).items() for p in ("--conf", f"{k}={v}")]
-        cmd = [str(dep.image_venv / "bin" / "spark-submit"), "--master", LOCAL_MASTER]
-        cmd += [p for c in SPARK_TUNING for p in ("--conf", c)] + conf + [str(main)]
+        properties = [f"{k}={v}" for k, v in pyspark.get("properties", {}).items()]
+        cmd = local_spark_submit(dep, main, properties)
         if dep.run(f"job:{self.task_id}", cmd, work, env) != 0:
             raise TaskFailed(f"Dataproc job {self.task_id} failed: {dep.tail()}")
         return None
@@ -311,8 +322,7 @@ def batch_execute(dep: Deployment):
         env = dep.base_env(root / "root", [dep.image_venv / "bin"])
         env["PROJECT_HOME"] = str(home)
         env["PYSPARK_PYTHON"] = str(dep.image_venv / "bin" / "python")
-        cmd = [str(dep.image_venv / "bin" / "spark-submit"), "--master", LOCAL_MASTER]
-        cmd += [p for c in SPARK_TUNING for p in ("--conf", c)] + [str(main)]
+        cmd = local_spark_submit(dep, main)
         code = dep.run(f"batch:{self.task_id}:{batch_id}", cmd, root, env)
         dep.batches[batch_id] = code
         if code != 0:

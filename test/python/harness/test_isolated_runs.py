@@ -10,6 +10,7 @@ fails. See deploy.py for how a deployment is built and standins.py for what each
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 
 import driver
@@ -33,16 +34,26 @@ _dates = iter(
 )
 
 
-def deploy_and_run(tmp_path, backend, image_venv, dags_folder, *, fault=None, retries=0):
-    built = build(tmp_path, backend, image_venv, dags_folder, fault)
+@contextlib.contextmanager
+def running(built: Built, dags_folder, *, retries: int = 0):
+    """Loads the deployed DAG, puts the stand-ins in, and yields a function that starts a run
+    (dag.test()); whatever the block does to that run (a Clear) happens with them in too."""
     dag = driver.load_dag(dags_folder, built.dag_id)
     driver.set_retries(dag, retries)
     saved = standins.install(built.dep)
     try:
-        run = driver.test_run(dag, next(_dates))
+        yield lambda: driver.test_run(dag, next(_dates))
     finally:
         standins.uninstall(saved)
-    return built, dag, run
+
+
+def deploy_and_run(tmp_path, backend, image_venv, dags_folder, *, fault=None, retries=0):
+    built = build(tmp_path, backend, image_venv, dags_folder, fault)
+    if fault is not None:
+        (built.data_root / f"FAULT_{fault[1]}").write_text("raise\n")
+    with running(built, dags_folder, retries=retries) as start:
+        run = start()
+    return built, run
 
 
 def spark_task_ids(built: Built) -> list[str]:
@@ -62,7 +73,7 @@ def downstream_of(built: Built, group_names: set[str]) -> set[str]:
 def test_isolated_run_matches_a_plain_kedro_run(
     backend, tmp_path, image_venv, dags_folder, reference
 ):
-    built, _, run = deploy_and_run(tmp_path, backend, image_venv, dags_folder)
+    built, run = deploy_and_run(tmp_path, backend, image_venv, dags_folder)
     tasks = run.tasks()
     assert run.state() == "success", (tasks, standins.dump(built.dep))
     assert {t["state"] for t in tasks.values()} == {"success"}, tasks
@@ -88,11 +99,8 @@ def test_spark_node_failure_deletes_the_cluster_and_a_clear_recovers(
     fault = ("pipelines/spark_features/nodes.py", "score_shuttles")
     built = build(tmp_path, "dataproc", image_venv, dags_folder, fault)
     (built.data_root / "FAULT_score_shuttles").write_text("raise\n")
-    dag = driver.load_dag(dags_folder, built.dag_id)
-    driver.set_retries(dag, 0)
-    saved = standins.install(built.dep)
-    try:
-        run = driver.test_run(dag, next(_dates))
+    with running(built, dags_folder) as start:
+        run = start()
         tasks = run.tasks()
         spark = spark_task_ids(built)
         assert run.state() == "failed", tasks
@@ -108,8 +116,6 @@ def test_spark_node_failure_deletes_the_cluster_and_a_clear_recovers(
         # The fault is gone; the user clears the failed job (with its downstream).
         (built.data_root / "FAULT_score_shuttles").unlink()
         driver.clear_and_resume(run, spark[0])
-    finally:
-        standins.uninstall(saved)
     tasks = run.tasks()
     assert run.state() == "success", (tasks, standins.dump(built.dep))
     assert len(built.dep.events("cluster-created:")) == 2  # Airflow re-ran the setup task
@@ -119,14 +125,7 @@ def test_spark_node_failure_deletes_the_cluster_and_a_clear_recovers(
 
 def test_failing_pod_fails_the_run_and_the_cluster_still_goes(tmp_path, image_venv, dags_folder):
     fault = ("pipelines/data_processing/nodes.py", "preprocess_companies")
-    built = build(tmp_path, "dataproc", image_venv, dags_folder, fault)
-    (built.data_root / "FAULT_preprocess_companies").write_text("raise\n")
-    dag = driver.load_dag(dags_folder, built.dag_id)
-    saved = standins.install(built.dep)
-    try:
-        run = driver.test_run(dag, next(_dates))
-    finally:
-        standins.uninstall(saved)
+    built, run = deploy_and_run(tmp_path, "dataproc", image_venv, dags_folder, fault=fault)
     tasks = run.tasks()
     pod = built.task_ids["preprocess_companies_node"]
     assert run.state() == "failed"
@@ -151,13 +150,8 @@ def test_serverless_batch_failing_once_is_retried_under_a_new_batch_id(
                 marker.unlink()
 
     built.dep.faults["before_try"] = transient
-    dag = driver.load_dag(dags_folder, built.dag_id)
-    driver.set_retries(dag, 1)
-    saved = standins.install(built.dep)
-    try:
-        run = driver.test_run(dag, next(_dates))
-    finally:
-        standins.uninstall(saved)
+    with running(built, dags_folder, retries=1) as start:
+        run = start()
     tasks = run.tasks()
     (spark,) = spark_task_ids(built)
     assert run.state() == "success", (tasks, standins.dump(built.dep))
@@ -171,14 +165,7 @@ def test_serverless_batch_failing_once_is_retried_under_a_new_batch_id(
 
 def test_spark_on_kubernetes_driver_failure_fails_the_task(tmp_path, image_venv, dags_folder):
     fault = ("pipelines/spark_features/nodes.py", "score_shuttles")
-    built = build(tmp_path, "k8s", image_venv, dags_folder, fault)
-    (built.data_root / "FAULT_score_shuttles").write_text("raise\n")
-    dag = driver.load_dag(dags_folder, built.dag_id)
-    saved = standins.install(built.dep)
-    try:
-        run = driver.test_run(dag, next(_dates))
-    finally:
-        standins.uninstall(saved)
+    built, run = deploy_and_run(tmp_path, "k8s", image_venv, dags_folder, fault=fault)
     tasks = run.tasks()
     (spark,) = spark_task_ids(built)
     assert tasks[spark]["state"] == "failed", (tasks, standins.dump(built.dep))
