@@ -317,6 +317,21 @@ run_config:
       /^c\.yaml: run_config\.start_date: expected a date as YYYYMMDD \(a string\), got an integer$/,
     ],
     [
+      "a start date that is not in the calendar",
+      "run_config:\n  start_date: '20250230'\n",
+      /^c\.yaml: run_config\.start_date: expected a calendar date as YYYYMMDD; 20250230 is not one$/,
+    ],
+    [
+      "a schedule that is not a cron",
+      "run_config:\n  cron_expression: not a cron\n",
+      /^c\.yaml: run_config\.cron_expression: expected five cron fields .*; found 3 fields$/,
+    ],
+    [
+      "a cron field out of range",
+      "run_config:\n  cron_expression: '0 24 * * *'\n",
+      /^c\.yaml: run_config\.cron_expression: expected five cron fields .*; hour "24": 24 is out of range 0-23$/,
+    ],
+    [
       "a bad artifacts path",
       "run_config:\n  spark:\n    artifacts_path: s3://b/p\n",
       /^c\.yaml: run_config\.spark\.artifacts_path: expected a GCS location gs:\/\/bucket\/prefix/,

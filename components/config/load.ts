@@ -3,6 +3,7 @@ import type * as Yaml from "yaml";
 import runConfigSchema from "../../docs/run-config.schema.json";
 import { InputError } from "../common/errors";
 import { assertValid, compileSchema } from "../common/schema";
+import { scheduleProblem, startDateProblem } from "./schedule";
 import {
   DEFAULT_START_DATE,
   type Quantities,
@@ -78,6 +79,16 @@ export function parseRunConfigText(text: string, source: string): RunConfig {
   return normaliseRunConfig(data ?? {}, source);
 }
 
+/** The schema checked the shapes; Airflow would refuse these values only at import time. */
+function checkSchedule(raw: RawRunConfig, source: string): void {
+  const cron = raw.cron_expression;
+  const cronProblem = typeof cron === "string" ? scheduleProblem(cron) : null;
+  if (cronProblem !== null) throw new InputError(source, "run_config.cron_expression", cronProblem);
+  const start = raw.start_date;
+  const startProblem = start === undefined ? null : startDateProblem(start);
+  if (startProblem !== null) throw new InputError(source, "run_config.start_date", startProblem);
+}
+
 /**
  * Aliases the library only trips over while converting, with no position: one with no anchor
  * before it, one inside the node it names (a value that contains itself), and a merge key whose
@@ -125,6 +136,7 @@ export function normaliseRunConfig(data: unknown, source: string): RunConfig {
   assertValid(validateRunConfig, data, source);
   const raw = (data as { run_config?: RawRunConfig }).run_config ?? {};
   const spark = raw.spark ?? {};
+  checkSchedule(raw, source);
   return {
     image: raw.image ?? null,
     imagePullPolicy: raw.image_pull_policy ?? "IfNotPresent",
