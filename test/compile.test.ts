@@ -151,6 +151,22 @@ describe("compile", () => {
     expect(script).toContain('DEFAULT_PROJECT_HOME = "/opt/hostile_pkg"');
   });
 
+  it("gives a Dataproc cluster a 2-hour idle_delete_ttl unless the run config says otherwise", () => {
+    const lifecycle = (extra: string): string => {
+      const config = path.join(tmp, `lifecycle-${extra.length}.yaml`);
+      const text = fs.readFileSync(path.join(FIX, "dataproc.yaml"), "utf8");
+      fs.writeFileSync(config, text.replace(/^ {4}cluster_config:\n/m, `$&${extra}`));
+      const summary = compile(HOSTILE, config, path.join(tmp, `lc-${extra.length}`));
+      const dag = fs.readFileSync(summary.dag, "utf8");
+      return /"lifecycle_config": (\{[^}]*\}*)/.exec(dag)![1]!;
+    };
+    expect(lifecycle("")).toBe('{"idle_delete_ttl": {"seconds": 7200}}');
+    expect(lifecycle("      lifecycle_config: {}\n")).toBe("{}");
+    expect(lifecycle("      lifecycle_config: { auto_delete_ttl: { seconds: 600 } }\n")).toBe(
+      '{"auto_delete_ttl": {"seconds": 600}}',
+    );
+  });
+
   it("gives byte-identical trees on every run", () => {
     compile(HOSTILE, path.join(FIX, "dataproc.yaml"), path.join(tmp, "a"));
     compile(HOSTILE, path.join(FIX, "dataproc.yaml"), path.join(tmp, "b"));

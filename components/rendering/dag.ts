@@ -221,6 +221,9 @@ export function buildDagView(inputs: DagInputs): DagView {
         : [];
       actions.push({ executable_file: inputs.artifacts.initScript! });
       clusterConfig["initialization_actions"] = actions;
+      // A safety net for when the teardown never runs (a worker lost, the DAG removed): Dataproc
+      // deletes a cluster idle that long. A lifecycle_config of the user's, even `{}`, wins.
+      clusterConfig["lifecycle_config"] ??= { idle_delete_ttl: { seconds: DATAPROC_IDLE_TTL_S } };
       tasks.push({
         var: "create_cluster",
         taskId: CREATE_CLUSTER,
@@ -550,6 +553,13 @@ function podView(
     annotations: nonEmpty(profile?.annotations),
   };
 }
+
+/**
+ * The default `lifecycle_config.idle_delete_ttl` of a per-run Dataproc cluster: longer than
+ * any gap between two Spark jobs of a run should be (the pods between them), short enough that
+ * a forgotten cluster stops billing within hours. Dataproc allows 10 minutes to 14 days.
+ */
+export const DATAPROC_IDLE_TTL_S = 7200;
 
 /** Settings read from spark.cluster_config for Spark on Kubernetes (the seed's names, and ours). */
 interface K8sSparkSettings {

@@ -198,6 +198,24 @@ def test_names_are_valid_and_unique_per_run(generated):
                 assert task["rendered"]["batch"]["runtime_config"]["container_image"]
 
 
+def test_dataproc_payloads_are_valid_api_messages(generated):
+    """The rendered cluster_config and batch go through the real Dataproc client's messages
+    (proto-plus refuses an unknown field or a wrong type, as the API call would)."""
+    from google.cloud import dataproc_v1
+
+    dag = next(iter(generated["loaded"]["dags"].values()))
+    for task in dag["tasks"].values():
+        rendered = task["rendered"]
+        if task["operator"].endswith("DataprocCreateClusterOperator"):
+            config = dataproc_v1.ClusterConfig(rendered["cluster_config"])
+            # Our default safety net (no fixture gives a lifecycle_config of its own).
+            assert config.lifecycle_config.idle_delete_ttl.total_seconds() == 7200
+        if task["operator"].endswith("DataprocCreateBatchOperator"):
+            dataproc_v1.Batch(rendered["batch"])
+        if task["operator"].endswith("DataprocSubmitJobOperator"):
+            dataproc_v1.Job(rendered["job"])
+
+
 def test_cluster_names_differ_between_runs(tmp_path):
     """Two runs of one DAG get two clusters: Dataproc reuses a cluster of the same name."""
     out = tmp_path / "tree"
