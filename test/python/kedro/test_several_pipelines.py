@@ -6,11 +6,13 @@ nothing is written."""
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import sys
 from pathlib import Path
 
-from conftest import PREFIX, REPO, copy_example, export_manifest, run_export
+import pytest
+from conftest import EXPORTER, PREFIX, REPO, copy_example, export_manifest, run_export
 from test_cli_manifest import cli
 
 EXAMPLE_CONFIG = REPO / "examples" / "spaceflights_spark" / "conf" / "base" / "airflow-k8s.yaml"
@@ -75,3 +77,35 @@ def test_a_pipeline_that_does_not_exist_writes_nothing(tmp_path: Path):
     assert several.stderr.endswith(
         "several pipelines need --out DIR (one DIR/<pipeline>.json each)\n"
     )
+
+
+def _exporter():
+    spec = importlib.util.spec_from_file_location("kak_export", EXPORTER)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_selection_rules():
+    exporter = _exporter()
+    known = ["__default__", "a", "a,b", "b"]
+    select = exporter.select_pipelines
+    assert select(None, True, known) == known
+    assert select("a,b", False, known) == ["a,b"]  # a registered name, commas and all
+    assert select("b,a,b", False, known) == ["a", "b"]
+    for spec, message in (
+        ("a,,b", "--pipeline 'a,,b': an empty pipeline name in the list"),
+        ("x,y,a", "unknown pipelines 'x', 'y' (the project has: __default__, a, a,b, b)"),
+    ):
+        with pytest.raises(exporter.ExportError) as caught:
+            select(spec, False, known)
+        assert str(caught.value) == message
+    key = exporter.pipeline_key
+    assert [key("data_processing"), key("Data Processing"), key(""), key("__default__")] == [
+        "data_processing",
+        ".44.ata.20..50.rocessing",
+        ".",
+        "__default__",
+    ]
+    long = key("B" * 100)
+    assert len(long) == exporter.MAX_PIPELINE_KEY and long[-17] == "-"
