@@ -60,3 +60,6 @@ export { deploymentNames, identityHash } from "./resources/identity";
 export type { DeploymentIdentity, DeploymentNames } from "./resources/identity";
 export { prepareDeployment } from "./resources/prepare";
 export type { DeploymentSource, PreparedDeployment } from "./resources/prepare";
+export { KedroAirflowPipelines, PIPELINES_COMPONENT_TYPE } from "./resources/pipelines";
+export type { KedroAirflowPipelinesArgs } from "./resources/pipelines";
+export { pipelineKey } from "./rendering/names";

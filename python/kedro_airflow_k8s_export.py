@@ -4,6 +4,11 @@
 Run it with the Python interpreter that runs the Kedro project (it imports the project):
 
     python kedro_airflow_k8s_export.py --project DIR [--env E] [--pipeline P] [--out FILE]
+    python kedro_airflow_k8s_export.py --project DIR [--env E] (--pipeline A,B | --all) --out DIR
+
+Several pipelines (a comma-separated list, or --all) give one manifest per pipeline, each
+the same v1 manifest as a single export, written as DIR/<pipeline key>.json (see
+pipeline_key).
 
 The manifest lists the pipeline's nodes in Kedro's topological order with their inputs,
 outputs, tags and the classes named in their type hints, and for each dataset the pipeline
@@ -23,6 +28,7 @@ import argparse
 import contextlib
 import copy
 import functools
+import hashlib
 import inspect
 import json
 import logging
@@ -480,6 +486,121 @@ def build_manifest(project: Path, env: str | None, pipeline_name: str) -> dict[s
     }
 
 
+# --------------------------------------------------------------------------------------------
+# Several pipelines
+# --------------------------------------------------------------------------------------------
+
+MAX_PIPELINE_KEY = 120
+_KEY_CHAR = re.compile(r"[a-z0-9_]")
+
+
+def pipeline_key(name: str) -> str:
+    """A pipeline name as a file name part, injective even on case-insensitive file systems.
+
+    `[a-z0-9_]` stays, any other character becomes `.<hex code point>.`, the empty name is
+    `.`; a key longer than MAX_PIPELINE_KEY is cut and ends in `-` plus 16 hex digits of
+    SHA-256 of the name (no uncut key holds a `-`). The same rule as pipelineKey in
+    components/rendering/names.ts, which names the DAG ids.
+    """
+    if name == "":
+        return "."
+    key = "".join(ch if _KEY_CHAR.fullmatch(ch) else f".{ord(ch):x}." for ch in name)
+    if len(key) <= MAX_PIPELINE_KEY:
+        return key
+    digest = hashlib.sha256(name.encode("utf-8", "surrogatepass")).hexdigest()[:16]
+    return f"{key[: MAX_PIPELINE_KEY - 17]}-{digest}"
+
+
+def registered_pipelines(project: Path) -> list[str]:
+    """The project's registered pipeline names, sorted. Raises ExportError."""
+    if not project.is_dir():
+        raise ExportError("not a directory")
+    if not (project / "pyproject.toml").is_file():
+        raise ExportError("not a Kedro project (no pyproject.toml)")
+    with _Stage("importing Kedro"):
+        try:
+            from kedro.framework.startup import bootstrap_project
+        except ImportError as exc:
+            raise ExportError(
+                f"Kedro is not importable by {sys.executable} ({_describe(exc)}); "
+                "run the exporter with the Python that runs the project"
+            ) from exc
+    with _Stage("reading the project metadata"):
+        try:
+            bootstrap_project(project)
+        except RuntimeError as exc:
+            raise ExportError(f"not a Kedro project ({_one_line(str(exc))})") from exc
+        except ImportError as exc:
+            raise ExportError(f"{_describe(exc)} while importing the project") from exc
+    with _Stage("importing the project's pipelines"):
+        from kedro.framework.project import pipelines
+
+        return sorted(pipelines.keys())
+
+
+def select_pipelines(spec: str | None, all_pipelines: bool, known: list[str]) -> list[str]:
+    """The pipelines `--pipeline A,B` or `--all` names, sorted. Raises ExportError.
+
+    A value that is itself a registered name (commas and all) names that one pipeline.
+    """
+    if all_pipelines:
+        return list(known)
+    assert spec is not None
+    if spec in known:
+        return [spec]
+    names = spec.split(",")
+    if any(name == "" for name in names):
+        raise ExportError(f"--pipeline {spec!r}: an empty pipeline name in the list")
+    unknown = sorted({name for name in names if name not in known})
+    if unknown:
+        listed = ", ".join(f"'{name}'" for name in unknown)
+        what = "pipeline" if len(unknown) == 1 else "pipelines"
+        raise ExportError(f"unknown {what} {listed} (the project has: {', '.join(known)})")
+    return sorted(set(names))
+
+
+def build_manifests(project: Path, env: str | None, names: list[str]) -> dict[str, str]:
+    """The manifest text of every pipeline by file name; all built before any is written."""
+    files: dict[str, str] = {}
+    for name in names:
+        files[f"{pipeline_key(name)}.json"] = render(build_manifest(project, env, name))
+    return files
+
+
+def _stale_manifests(folder: Path, project_name: str, keep: set[str]) -> list[Path]:
+    """Manifests of this project in folder from an earlier export that this one does not write."""
+    stale = []
+    for path in sorted(folder.glob("*.json")):
+        if path.name in keep:
+            continue
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        if (
+            isinstance(data, dict)
+            and data.get("schemaVersion") == SCHEMA_VERSION
+            and isinstance(data.get("project"), dict)
+            and data["project"].get("name") == project_name
+        ):
+            stale.append(path)
+    return stale
+
+
+def write_manifest_folder(folder: Path, files: dict[str, str]) -> None:
+    """Writes each manifest atomically, then removes this project's manifests that are gone,
+    so that the folder holds exactly the pipelines of this export (other files stay)."""
+    if folder.exists() and not folder.is_dir():
+        raise ExportError(f"--out {folder}: expected a folder for several pipelines, found a file")
+    folder.mkdir(parents=True, exist_ok=True)
+    project_name = json.loads(next(iter(files.values())))["project"]["name"] if files else None
+    for name in sorted(files):
+        write_atomically(folder / name, files[name])
+    if project_name is not None:
+        for path in _stale_manifests(folder, project_name, set(files)):
+            path.unlink()
+
+
 def render(manifest: dict[str, Any]) -> str:
     return json.dumps(manifest, indent=2, ensure_ascii=True) + "\n"
 
@@ -515,10 +636,47 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="Kedro config env (default: KEDRO_ENV, else Kedro's default run env, 'local')",
     )
     parser.add_argument(
-        "--pipeline", default=DEFAULT_PIPELINE, help=f"pipeline name (default {DEFAULT_PIPELINE})"
+        "--pipeline",
+        default=None,
+        help=f"pipeline name (default {DEFAULT_PIPELINE}), or several as A,B (needs --out DIR)",
     )
-    parser.add_argument("--out", default=None, help="manifest file to write (default: stdout)")
-    return parser.parse_args(argv)
+    parser.add_argument(
+        "--all", action="store_true", help="every registered pipeline (needs --out DIR)"
+    )
+    parser.add_argument(
+        "--out",
+        default=None,
+        help="manifest file to write (default: stdout); for several pipelines, a folder",
+    )
+    args = parser.parse_args(argv)
+    if args.all and args.pipeline is not None:
+        parser.error("give --pipeline or --all, not both")
+    return args
+
+
+def _several(args: argparse.Namespace) -> bool:
+    """Whether the command line may name several pipelines (the folder layout)."""
+    return bool(args.all) or (args.pipeline is not None and "," in args.pipeline)
+
+
+def main_several(args: argparse.Namespace, project: Path, env: str | None) -> bool:
+    """`--all` or `--pipeline A,B`: one manifest per pipeline into the folder --out. False
+    when the value names one registered pipeline (commas and all): the single export runs."""
+    known = registered_pipelines(project)
+    names = select_pipelines(args.pipeline, args.all, known)
+    if not args.all and names == [args.pipeline]:
+        return False
+    if not args.out:
+        raise ExportError("several pipelines need --out DIR (one DIR/<pipeline>.json each)")
+    if not names:
+        raise ExportError("the project registers no pipeline")
+    files = build_manifests(project, env, names)
+    for name in names:
+        for warning in json.loads(files[f"{pipeline_key(name)}.json"])["warnings"]:
+            print(f"{_PROG}: warning: pipeline '{name}': {warning}", file=sys.stderr)
+    with _Stage(f"writing the folder {args.out}"):
+        write_manifest_folder(Path(args.out), files)
+    return True
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -535,7 +693,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         with contextlib.redirect_stdout(sys.stderr), pywarnings.catch_warnings():
             pywarnings.simplefilter("ignore")
-            manifest = build_manifest(project, env, args.pipeline)
+            if _several(args) and main_several(args, project, env):
+                return 0
+            manifest = build_manifest(project, env, args.pipeline or DEFAULT_PIPELINE)
             text = render(manifest)
             for warning in manifest["warnings"]:
                 print(f"{_PROG}: warning: {warning}", file=sys.stderr)

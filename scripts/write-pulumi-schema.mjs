@@ -13,10 +13,12 @@ import * as prettier from "prettier";
 const require = createRequire(import.meta.url);
 const { ComponentProvider } = require("@pulumi/pulumi/provider/experimental/provider");
 const root = path.join(path.dirname(fileURLToPath(import.meta.url)), "..");
-const { KedroAirflowDeployment } = require(path.join(root, "dist", "components"));
+const { KedroAirflowDeployment, KedroAirflowPipelines } = require(
+  path.join(root, "dist", "components"),
+);
 
 const provider = new ComponentProvider({
-  components: [KedroAirflowDeployment],
+  components: [KedroAirflowDeployment, KedroAirflowPipelines],
   dirname: root,
   name: "kedro-airflow-k8s",
 });

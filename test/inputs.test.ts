@@ -553,10 +553,11 @@ describe("file-system errors on the paths given: one line, exit 2, nothing writt
       /^D: \(file\): cannot be read \(EISDIR\)$/,
     ],
     [
-      "plan --manifest a folder",
+      // a folder is a set of manifests (several pipelines); this one holds none
+      "plan --manifest a folder without manifests",
       (d) => ["plan", "--manifest", d],
       {},
-      /^D: \(file\): cannot be read \(EISDIR\)$/,
+      /^D: \(folder\): expected manifest files \(\*\.json, as `manifest --all --out DIR` writes them\), found none$/,
     ],
     [
       "plan --mermaid a folder",

@@ -14,6 +14,7 @@ import {
   KedroAirflowDeployment,
   type KedroAirflowDeploymentArgs,
 } from "../components/resources/component";
+import { KedroAirflowPipelines, PIPELINES_COMPONENT_TYPE } from "../components/resources/pipelines";
 import type { DeploymentSource } from "../components/resources/prepare";
 
 /**
@@ -67,7 +68,7 @@ interface Schema {
 
 // One provider, as the host keeps one: the schema is analyzed once and construct() reuses it.
 const host = new ComponentProvider({
-  components: [KedroAirflowDeployment],
+  components: [KedroAirflowDeployment, KedroAirflowPipelines],
   dirname: ROOT,
   name: "kedro-airflow-k8s",
 });
@@ -86,24 +87,40 @@ describe("the plugin the host runs", () => {
     expect(everySourceFieldIsAnArgument).toBe(true);
   });
 
-  it("PulumiPlugin.yaml: a Node.js plugin whose main serves exactly this component", () => {
+  it("PulumiPlugin.yaml: a Node.js plugin whose main serves exactly these components", () => {
     const plugin = YAML.parse(fs.readFileSync(path.join(ROOT, "PulumiPlugin.yaml"), "utf8"));
     expect(plugin.runtime.name).toBe("nodejs");
     // main is the compiled package index, which the host requires and scans for components.
     expect(PKG.main).toBe("dist/components/index.js");
-    expect(getPulumiComponents(packageMain)).toEqual([KedroAirflowDeployment]);
+    expect(getPulumiComponents(packageMain)).toEqual([
+      KedroAirflowDeployment,
+      KedroAirflowPipelines,
+    ]);
     expect(packageMain.KedroAirflowDeployment).toBe(KedroAirflowDeployment);
   });
 });
 
 describe("getSchema: inferred from the TypeScript args", () => {
-  it("names the package and its one component", () => {
+  it("names the package and its two components", () => {
     expect(schema.name).toBe("kedro-airflow-k8s");
     expect(schema.version).toBe(PKG.version);
     expect(schema.description).toBe(PKG.description);
-    expect(Object.keys(schema.resources)).toEqual([COMPONENT_TYPE]);
+    expect(Object.keys(schema.resources)).toEqual([COMPONENT_TYPE, PIPELINES_COMPONENT_TYPE]);
     expect(component().isComponent).toBe(true);
     expect(component().description).toMatch(/^Deploys a Kedro pipeline to Airflow/);
+  });
+
+  it("KedroAirflowPipelines: the same arguments, with a list of manifests for manifest", () => {
+    const several = schema.resources[PIPELINES_COMPONENT_TYPE]!;
+    expect(several.isComponent).toBe(true);
+    expect(several.requiredInputs).toEqual(["manifests", "runConfig"]);
+    expect(several.inputProperties["manifests"]!.type).toBe("array");
+    expect(several.inputProperties["manifests"]!.items!.type).toBe("string");
+    const single = Object.keys(component().inputProperties).filter(
+      (k) => k !== "manifest" && k !== "groupAliases",
+    );
+    expect(Object.keys(several.inputProperties).sort()).toEqual(["manifests", ...single].sort());
+    expect(Object.keys(several.properties).sort()).toEqual(["dagIds", "dagObjectNames"]);
   });
 
   it("has every argument, typed and described", () => {

@@ -2,8 +2,9 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { InputError } from "../common/errors";
 import { writeOwnedTree } from "../common/owned-tree";
-import { prepareDeployment } from "../resources/prepare";
-import { UsageError, parseOptions, required, type Io } from "./io";
+import { loadManifestSet } from "../manifest/load";
+import { prepareDeployment, type PreparedDeployment } from "../resources/prepare";
+import { UsageError, isFolder, parseOptions, required, type Io } from "./io";
 
 /**
  * `compile --manifest FILE --config FILE --out DIR [--project DIR] [--env E] [--json]`: writes exactly
@@ -32,65 +33,101 @@ export function runCompile(args: readonly string[], io: Io): number {
   if (env !== undefined && !/^[A-Za-z0-9_][A-Za-z0-9_.-]*$/.test(env)) {
     throw new UsageError(`--env expects a Kedro env name like prod, got ${JSON.stringify(env)}`);
   }
-  const prepared = prepareDeployment(
-    {
-      manifest: manifestFile,
-      runConfig: configFile,
-      ...(isProject ? { projectDir } : {}),
-      ...(env !== undefined ? { env } : {}),
-    },
-    "--project",
-    { projectDirForScripts: projectDir, envLabel: { source: "command line", path: "--env" } },
+  // `--manifest DIR`: every pipeline's manifest in the folder, one DAG each, all in one --out.
+  const several = isFolder(manifestFile);
+  const manifestFiles = several ? loadManifestSet(manifestFile).map((m) => m.file) : [manifestFile];
+  const prepareds = manifestFiles.map((file) =>
+    prepareDeployment(
+      {
+        manifest: file,
+        runConfig: configFile,
+        ...(isProject ? { projectDir } : {}),
+        ...(env !== undefined ? { env } : {}),
+      },
+      "--project",
+      { projectDirForScripts: projectDir, envLabel: { source: "command line", path: "--env" } },
+    ),
   );
-  const { compiled, archive } = prepared;
-  const files: { path: string; content: string | Buffer }[] = [compiled.dag, ...compiled.artifacts];
-  if (archive !== null) files.push({ path: `artifacts/${archive.name}`, content: archive.bytes });
-  // The DAG goes in last, so that it never points at artifacts not yet in place.
-  const written = writeOwnedTree(outDir, [...files.slice(1), files[0]!], "--out");
+  const dags = prepareds.map((p) => p.compiled.dag);
+  const artifactFiles = mergeArtifacts(prepareds);
+  const files: { path: string; content: string | Buffer }[] = [...dags, ...artifactFiles];
+  // The DAGs go in last, so that none points at artifacts not yet in place.
+  const written = writeOwnedTree(outDir, [...artifactFiles, ...dags], "--out");
 
   if (opts.json) {
-    const uri = (name: string) =>
-      prepared.artifacts === null
-        ? null
-        : `gs://${prepared.artifacts.bucket}/${prepared.artifacts.prefix}${name}`;
-    const summary = {
-      dagId: compiled.dagId,
-      dag: path.join(outDir, compiled.dag.path),
-      taskIds: compiled.taskIds,
-      artifacts: [
-        ...compiled.artifacts.map((a) => ({
-          file: path.join(outDir, a.path),
-          name: a.name,
-          uri: a.uri,
-        })),
-        ...(archive
-          ? [
-              {
-                file: path.join(outDir, "artifacts", archive.name),
-                name: archive.name,
-                uri: uri(archive.name),
-              },
-            ]
-          : []),
-      ],
-    };
-    io.stdout(`${JSON.stringify(summary, null, 2)}\n`);
+    const summaries = prepareds.map((p) => compileSummary(p, outDir));
+    io.stdout(`${JSON.stringify(several ? summaries : summaries[0], null, 2)}\n`);
   } else {
     for (const file of files) io.stdout(`${path.join(outDir, file.path)}\n`);
   }
-  for (const key of prepared.config.ignoredKeys) {
+  for (const key of prepareds[0]!.config.ignoredKeys) {
     io.stderr(
       `kedro-airflow-k8s: warning: ${configFile}: ${key}: seed plugin setting, accepted but not used\n`,
     );
   }
-  for (const warning of prepared.plan.warnings)
-    io.stderr(`kedro-airflow-k8s: warning: ${warning}\n`);
+  for (const prepared of prepareds) {
+    for (const warning of prepared.plan.warnings)
+      io.stderr(`kedro-airflow-k8s: warning: ${warning}\n`);
+  }
   for (const file of written.disowned) {
     io.stderr(
       `kedro-airflow-k8s: warning: ${path.join(outDir, file)}: written by an earlier compile and changed since, so it was left in place (and is no longer compile's)\n`,
     );
   }
   return 0;
+}
+
+/**
+ * The artifacts of every pipeline, each path once. Artifact names carry a hash of their
+ * content, so pipelines that share one (the init script, the project archive) share the same
+ * bytes; two different contents under one name would be a bug, never silently kept.
+ */
+function mergeArtifacts(prepareds: readonly PreparedDeployment[]): OutputFile[] {
+  const byPath = new Map<string, OutputFile>();
+  for (const { compiled, archive } of prepareds) {
+    const own: OutputFile[] = [...compiled.artifacts];
+    if (archive !== null) own.push({ path: `artifacts/${archive.name}`, content: archive.bytes });
+    for (const file of own) {
+      const seen = byPath.get(file.path);
+      if (seen === undefined) byPath.set(file.path, file);
+      else if (!Buffer.from(seen.content).equals(Buffer.from(file.content))) {
+        throw new Error(`two pipelines render different ${file.path}`);
+      }
+    }
+  }
+  return [...byPath.values()];
+}
+
+type OutputFile = { path: string; content: string | Buffer };
+
+/** What `compile --json` prints for one pipeline. */
+function compileSummary(prepared: PreparedDeployment, outDir: string): object {
+  const { compiled, archive } = prepared;
+  const uri = (name: string) =>
+    prepared.artifacts === null
+      ? null
+      : `gs://${prepared.artifacts.bucket}/${prepared.artifacts.prefix}${name}`;
+  return {
+    dagId: compiled.dagId,
+    dag: path.join(outDir, compiled.dag.path),
+    taskIds: compiled.taskIds,
+    artifacts: [
+      ...compiled.artifacts.map((a) => ({
+        file: path.join(outDir, a.path),
+        name: a.name,
+        uri: a.uri,
+      })),
+      ...(archive
+        ? [
+            {
+              file: path.join(outDir, "artifacts", archive.name),
+              name: archive.name,
+              uri: uri(archive.name),
+            },
+          ]
+        : []),
+    ],
+  };
 }
 
 /** An explicit --project that is no Kedro project is named as such (not as a missing option). */

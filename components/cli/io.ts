@@ -1,3 +1,4 @@
+import * as fs from "node:fs";
 import { parseArgs } from "node:util";
 
 /** Where a command writes; the binary passes process streams, tests pass buffers. */
@@ -36,4 +37,13 @@ export function parseOptions(
     seen.add(token.name);
   }
   return values as Record<string, string | boolean | undefined>;
+}
+
+/** `--manifest DIR` (several pipelines) rather than a file. */
+export function isFolder(file: string): boolean {
+  try {
+    return fs.statSync(file).isDirectory();
+  } catch {
+    return false;
+  }
 }

@@ -21,13 +21,16 @@ const commands = {
 const USAGE = `Usage: kedro-airflow-k8s <command> [options]
 
 Commands:
-  plan      --manifest FILE [--config FILE] [--json] [--mermaid FILE]
+  plan      --manifest FILE|DIR [--config FILE] [--json] [--mermaid FILE]
             Detect Spark nodes, group nodes into Airflow tasks and show the plan.
-  compile   --manifest FILE --config FILE --out DIR [--project DIR] [--env ENV]
+  compile   --manifest FILE|DIR --config FILE --out DIR [--project DIR] [--env ENV]
             Write DIR/dags/<dag_id>.py and DIR/artifacts/* (init and run scripts) for the plan.
             --env is the Kedro env the tasks run in (default: run_config.env, else none).
   manifest  --project DIR [--env ENV] [--pipeline NAME] [--python PATH] [--out FILE]
             Export a Kedro project's pipeline as a manifest (runs the project's Python).
+            --pipeline A,B or --all: one manifest per pipeline, into the folder --out DIR.
+
+  A DIR given as --manifest holds several manifests (manifest --all --out DIR): one DAG each.
 
   --version Print the version.
 

@@ -3,7 +3,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { InputError } from "../common/errors";
 import { packageRoot } from "../common/paths";
-import { parseOptions, required, type Io } from "./io";
+import { UsageError, parseOptions, required, type Io } from "./io";
 
 /** The exporter runs under the user's own interpreter, the one that has their project installed. */
 export function exporterPath(): string {
@@ -16,15 +16,22 @@ export function defaultPython(projectDir: string): string {
   return fs.existsSync(venvPython) ? venvPython : "python3";
 }
 
-/** `manifest --project DIR [--env E] [--pipeline P] [--python PATH] [--out FILE]` */
+/**
+ * `manifest --project DIR [--env E] [--pipeline P] [--python PATH] [--out FILE]`, or with
+ * `--pipeline A,B` / `--all` one manifest per pipeline into the folder `--out DIR`.
+ */
 export function runManifest(args: readonly string[], io: Io): number {
   const opts = parseOptions(args, {
     project: { type: "string" },
     env: { type: "string" },
     pipeline: { type: "string" },
+    all: { type: "boolean" },
     python: { type: "string" },
     out: { type: "string" },
   });
+  if (opts.all === true && opts.pipeline !== undefined) {
+    throw new UsageError("give --pipeline or --all, not both");
+  }
   const project = required(opts.project as string | undefined, "--project");
   if (!fs.existsSync(project) || !fs.statSync(project).isDirectory()) {
     throw new InputError(project, "--project", "expected a Kedro project folder, found none");
@@ -35,6 +42,7 @@ export function runManifest(args: readonly string[], io: Io): number {
     const value = opts[key] as string | undefined;
     if (value !== undefined) forwarded.push(`--${key}`, value);
   }
+  if (opts.all === true) forwarded.push("--all");
   const result = spawnSync(python, [exporterPath(), ...forwarded], {
     encoding: "utf8",
     maxBuffer: 512 * 1024 * 1024,

@@ -1,4 +1,5 @@
 import * as fs from "node:fs";
+import * as path from "node:path";
 import manifestSchema from "../../docs/manifest.schema.json";
 import { InputError } from "../common/errors";
 import { assertValid, compileSchema } from "../common/schema";
@@ -97,4 +98,59 @@ interface RawManifest {
     }
   >;
   warnings?: string[];
+}
+
+/** One manifest of a set, with the file it came from. */
+export interface ManifestFile {
+  file: string;
+  manifest: Manifest;
+}
+
+/**
+ * `--manifest FILE` or `--manifest DIR` (what `manifest --all --out DIR` writes): one manifest,
+ * or every `*.json` in the folder, sorted by file name. A set must hold one project's
+ * pipelines, each once. Throws InputError naming the file.
+ */
+export function loadManifestSet(fileOrFolder: string): ManifestFile[] {
+  let isFolder = false;
+  try {
+    isFolder = fs.statSync(fileOrFolder).isDirectory();
+  } catch {
+    // not there: loadManifestFile names it below
+  }
+  if (!isFolder) return [{ file: fileOrFolder, manifest: loadManifestFile(fileOrFolder) }];
+  const files = fs
+    .readdirSync(fileOrFolder)
+    .filter((name) => name.endsWith(".json") && !name.startsWith("."))
+    .sort()
+    .map((name) => path.join(fileOrFolder, name));
+  if (files.length === 0) {
+    throw new InputError(
+      fileOrFolder,
+      "(folder)",
+      "expected manifest files (*.json, as `manifest --all --out DIR` writes them), found none",
+    );
+  }
+  const set = files.map((file) => ({ file, manifest: loadManifestFile(file) }));
+  const first = set[0]!;
+  const byPipeline = new Map<string, string>();
+  for (const { file, manifest } of set) {
+    if (manifest.project.name !== first.manifest.project.name) {
+      throw new InputError(
+        file,
+        "project.name",
+        `expected ${JSON.stringify(first.manifest.project.name)} as in ${first.file} (one project per folder), got ${JSON.stringify(manifest.project.name)}`,
+      );
+    }
+    const other = byPipeline.get(manifest.pipeline);
+    if (other !== undefined) {
+      throw new InputError(
+        file,
+        "pipeline",
+        `pipeline ${JSON.stringify(manifest.pipeline)} is also in ${other}; each pipeline once`,
+      );
+    }
+    byPipeline.set(manifest.pipeline, file);
+  }
+  return set;
 }

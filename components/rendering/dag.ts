@@ -5,7 +5,7 @@ import type { Plan, PlanGroup } from "../planning/plan";
 import type { SparkOperatorFactory } from "./factory";
 import { joinNodeNames } from "./kedro-args";
 import { jinjaSafeDeep, type PyValue } from "./literals";
-import { slug, taskIds } from "./names";
+import { DEFAULT_PIPELINE, pipelineKey, slug, taskIds } from "./names";
 
 /** Where each Spark group's run script and the init script will be uploaded. */
 export interface ArtifactUris {
@@ -110,9 +110,19 @@ export const POD_NAME_VAR = "KAK_POD_NAME";
 /** The Spark master inside a Kubernetes cluster, as spark-submit wants it. */
 export const IN_CLUSTER_MASTER = "k8s://https://kubernetes.default.svc:443";
 
-/** The DAG id: run_name, else experiment_name, else the project name. */
+/** The longest DAG id base (run name or project) before the pipeline part: 128 + 2 + 120 = 250. */
+const MAX_DAG_BASE = 128;
+
+/**
+ * The DAG id: run_name, else experiment_name, else the project name; for any pipeline other
+ * than `__default__`, then `__` and the pipeline's key (pipelineKey: injective and lowercase),
+ * so the DAGs of one project's pipelines never share an id, a DAG file or a cluster name
+ * (those derive from the id). At most Airflow's 250 characters (ID_LEN in airflow.models.base).
+ */
 export function dagIdOf(manifest: Manifest, config: RunConfig): string {
-  return taskIds([config.runName ?? manifest.project.name])[0]!;
+  const base = taskIds([config.runName ?? manifest.project.name])[0]!;
+  if (manifest.pipeline === DEFAULT_PIPELINE) return base;
+  return `${base.slice(0, MAX_DAG_BASE)}__${pipelineKey(manifest.pipeline)}`;
 }
 
 export function buildDagView(inputs: DagInputs): DagView {

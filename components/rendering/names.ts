@@ -43,3 +43,27 @@ export function slug(text: string, max: number, fallback: string): string {
 export function contentHash(text: string | Buffer, length = 12): string {
   return createHash("sha256").update(text).digest("hex").slice(0, length);
 }
+
+/** The pipeline that gets no name part: Kedro's `__default__`. */
+export const DEFAULT_PIPELINE = "__default__";
+
+/** The longest pipeline key; longer encodings are cut and end in `-` and a hash. */
+export const MAX_PIPELINE_KEY = 120;
+
+/**
+ * A pipeline name as a name part that is safe in DAG ids, file names, Pulumi resource names
+ * and GCS object names, and injective even where case does not count: `[a-z0-9_]` stays, every
+ * other character becomes `.<hex code point>.`, the empty name is `.`. Only a key longer than
+ * MAX_PIPELINE_KEY is cut; it then ends in `-` plus 16 hex digits of SHA-256 of the name (no
+ * uncut key holds a `-`). python/kedro_airflow_k8s_export.py names its files the same way.
+ */
+export function pipelineKey(pipeline: string): string {
+  if (pipeline === "") return ".";
+  let key = "";
+  for (const ch of pipeline) {
+    key += /^[a-z0-9_]$/.test(ch) ? ch : `.${ch.codePointAt(0)!.toString(16)}.`;
+  }
+  if (key.length <= MAX_PIPELINE_KEY) return key;
+  const hash = createHash("sha256").update(pipeline, "utf8").digest("hex").slice(0, 16);
+  return `${key.slice(0, MAX_PIPELINE_KEY - 17)}-${hash}`;
+}

@@ -250,3 +250,38 @@ def test_cluster_names_differ_between_runs(tmp_path):
         dag = next(iter(json.loads(report.read_text())["dags"].values()))
         names.add(dag["tasks"]["create_spark_cluster"]["rendered"]["cluster_name"])
     assert len(names) == 2
+
+
+def test_several_pipelines_compile_to_dags_that_import_side_by_side(tmp_path):
+    """Two pipelines of the example (manifests exported by `manifest --all` under Kedro 1.x)
+    compiled from one folder: two DAG files that load together in one DagBag, each with its
+    own dag_id, and a cluster name of its own for the same run."""
+    out = tmp_path / "tree"
+    summaries = json.loads(
+        node(
+            "compile",
+            "--manifest",
+            str(ROOT / "test" / "fixtures" / "pipelines"),
+            "--config",
+            str(EXAMPLE / "conf/base/airflow-k8s.yaml"),
+            "--project",
+            str(EXAMPLE),
+            "--out",
+            str(out),
+            "--json",
+        )
+    )
+    ids = [s["dagId"] for s in summaries]
+    assert ids == ["spaceflights-spark__data_processing", "spaceflights-spark__spark_features"]
+    assert len(list((out / "dags").iterdir())) == 2
+    loaded = load(out / "dags", tmp_path / "dagcheck.json")
+    assert loaded["importErrors"] == {}
+    assert sorted(loaded["dags"]) == ids
+    clusters = {
+        dag_id: task["rendered"]["cluster_name"]
+        for dag_id, dag in loaded["dags"].items()
+        for task_id, task in dag["tasks"].items()
+        if task_id == "create_spark_cluster"
+    }
+    assert list(clusters) == ["spaceflights-spark__spark_features"]
+    assert re.fullmatch(r"spaceflights-[0-9a-f]{10}", clusters[ids[1]])

@@ -241,3 +241,79 @@ def plain_kedro_run(tmp: Path, image_venv: Path) -> dict:
     )
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     return outputs(image_venv, data_root)
+
+
+def build_pipelines(
+    tmp: Path, backend: str, image_venv: Path, dags_folder: Path, pipelines: list[str]
+) -> dict[str, Built]:
+    """Several pipelines of the example deployed side by side, the way `manifest --pipeline
+    A,B --out DIR` and `compile --manifest DIR` give them: every pipeline's artifacts uploaded
+    to one bucket (an object that is there already must hold the same bytes: nothing of one
+    pipeline overwrites the other's) and every DAG in the one DAG folder. One image, one
+    bucket, one data root for all of them."""
+    source = clean_checkout(tmp / "source" / PACKAGE)
+    for_kedro(source, kedro_version(image_venv))
+    manifests = tmp / "manifests"
+    export = subprocess.run(
+        [
+            *(str(image_venv / "bin" / "python"), str(EXPORTER), "--project", str(source)),
+            *("--env", "cloud", "--pipeline", ",".join(pipelines), "--out", str(manifests)),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+        env={"PATH": "/usr/bin:/bin", "HOME": str(tmp), **QUIET},
+    )
+    assert export.returncode == 0, export.stderr
+    config = tmp / "airflow-k8s.yaml"
+    config.write_text(yaml.safe_dump(run_config(backend), sort_keys=False))
+    compiled = tmp / "compiled"
+    summaries = json.loads(
+        node_cli(
+            "compile",
+            *("--manifest", str(manifests), "--config", str(config)),
+            *("--project", str(source), "--out", str(compiled), "--json"),
+        )
+    )
+    plans = json.loads(
+        node_cli("plan", "--manifest", str(manifests), "--config", str(config), "--json")
+    )
+
+    bucket = tmp / "bucket"
+    for summary in summaries:
+        for artifact in summary["artifacts"]:
+            if artifact["uri"] is None:
+                continue
+            target = bucket / artifact["uri"][len("gs://") :]
+            data = Path(artifact["file"]).read_bytes()
+            if target.exists():
+                assert target.read_bytes() == data, f"{target} would be overwritten"
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(data)
+    data_root = bucket / DATA_PREFIX
+    seed_raw_data(source, data_root)
+    image = tmp / "image"
+    shutil.copytree(source, image)
+    runner = compiled / "artifacts" / "runner.py"
+    if runner.exists():
+        shutil.copyfile(runner, image / "runner.py")
+
+    for old in dags_folder.iterdir():
+        old.unlink()
+    for summary in summaries:
+        target = dags_folder / Path(summary["dag"]).name
+        assert not target.exists(), f"two pipelines write {target.name}"
+        shutil.copyfile(summary["dag"], target)
+    dep = Deployment(
+        work=tmp / "run",
+        bucket_root=bucket,
+        image_venv=image_venv,
+        image_source=image,
+        package=PACKAGE,
+        data_env={"SPACEFLIGHTS_DATA_ROOT": str(data_root)},
+    )
+    return {
+        plan["pipeline"]: Built(dep, summary["dagId"], summary["taskIds"], plan, data_root)
+        for plan, summary in zip(plans, summaries, strict=True)
+    }

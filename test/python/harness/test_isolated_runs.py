@@ -16,7 +16,7 @@ import datetime as dt
 import driver
 import pytest
 import standins
-from deploy import Built, build, outputs, plain_kedro_run
+from deploy import Built, build, build_pipelines, outputs, plain_kedro_run
 
 BACKENDS = ("dataproc", "dataproc-serverless", "k8s")
 CLUSTER_TASKS = ("create_spark_cluster", "delete_spark_cluster")
@@ -172,3 +172,28 @@ def test_spark_on_kubernetes_driver_failure_fails_the_task(tmp_path, image_venv,
     assert run.state() == "failed"
     (submit,) = [e for e in built.dep.log if e["what"] == f"pod:{spark}"]
     assert submit["code"] != 0 and "reported" not in submit
+
+
+def test_two_pipelines_side_by_side_in_one_bucket(tmp_path, image_venv, dags_folder, reference):
+    """data_processing and spark_features (which reads what data_processing wrote) as two DAGs
+    from one export, on one bucket and one DAG folder: both DAGs load from the folder, each run
+    uses only its own run scripts and batch ids, and together they write what a plain
+    `kedro run` writes for their nodes (the reporting outputs are nobody's here)."""
+    pipelines = ["data_processing", "spark_features"]
+    built = build_pipelines(tmp_path, "dataproc-serverless", image_venv, dags_folder, pipelines)
+    assert sorted(p.name for p in dags_folder.iterdir()) == [
+        "spaceflights-spark__data_processing.py",
+        "spaceflights-spark__spark_features.py",
+    ]
+    assert len({b.dag_id for b in built.values()}) == 2
+    for name in pipelines:
+        with running(built[name], dags_folder) as start:
+            run = start()
+        assert run.state() == "success", (run.tasks(), standins.dump(built[name].dep))
+    dep = built["spark_features"].dep
+    batches = [e["what"] for e in dep.log if e["what"].startswith("batch:")]
+    assert batches and len(set(batches)) == len(batches)
+    written = outputs(image_venv, built["spark_features"].data_root)
+    missing = set(reference) - set(written)
+    assert missing and all(k.startswith("08_reporting/") for k in missing), missing
+    assert {k: reference[k] for k in written} == written
