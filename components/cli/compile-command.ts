@@ -17,6 +17,8 @@ export function runCompile(args: readonly string[], io: Io): number {
     out: { type: "string" },
     project: { type: "string" },
     env: { type: "string" },
+    wheel: { type: "string" },
+    "conf-archive": { type: "string" },
     json: { type: "boolean" },
   });
   const manifestFile = required(opts.manifest as string | undefined, "--manifest");
@@ -38,13 +40,23 @@ export function runCompile(args: readonly string[], io: Io): number {
       runConfig: configFile,
       ...(isProject ? { projectDir } : {}),
       ...(env !== undefined ? { env } : {}),
+      ...(opts.wheel !== undefined ? { wheel: opts.wheel as string } : {}),
+      ...(opts["conf-archive"] !== undefined
+        ? { confArchive: opts["conf-archive"] as string }
+        : {}),
     },
     "--project",
-    { projectDirForScripts: projectDir, envLabel: { source: "command line", path: "--env" } },
+    {
+      projectDirForScripts: projectDir,
+      envLabel: { source: "command line", path: "--env" },
+      packageLabels: { wheel: "--wheel", confArchive: "--conf-archive" },
+    },
   );
   const { compiled, archive } = prepared;
   const files: { path: string; content: string | Buffer }[] = [compiled.dag, ...compiled.artifacts];
   if (archive !== null) files.push({ path: `artifacts/${archive.name}`, content: archive.bytes });
+  for (const file of prepared.packageFiles)
+    files.push({ path: `artifacts/${file.name}`, content: file.bytes });
   // The DAG goes in last, so that it never points at artifacts not yet in place.
   const written = writeOwnedTree(outDir, [...files.slice(1), files[0]!], "--out");
 
@@ -62,6 +74,11 @@ export function runCompile(args: readonly string[], io: Io): number {
           file: path.join(outDir, a.path),
           name: a.name,
           uri: a.uri,
+        })),
+        ...prepared.packageFiles.map((f) => ({
+          file: path.join(outDir, "artifacts", f.name),
+          name: f.name,
+          uri: uri(f.name),
         })),
         ...(archive
           ? [
