@@ -39,6 +39,7 @@ SAMPLE = {
     "pipeline": "__default__",
     "package": "spaceflights_spark",
     "projectHome": "/opt/spaceflights_spark",
+    "packaged": None,
 }
 
 
