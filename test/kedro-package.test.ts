@@ -4,26 +4,24 @@ import * as os from "node:os";
 import * as path from "node:path";
 import * as zlib from "node:zlib";
 import { cli } from "./helpers/cli";
+import {
+  EXAMPLE,
+  PKG,
+  WHEEL,
+  copyExample,
+  kedroPackage as kedroPackageIn,
+  setOld,
+  touchLater,
+} from "./helpers/kedro-package";
 import { tarMembers, zipNames } from "../components/resources/kedro-package";
 
-/*
- * run_config.packaging: kedro-package. The dist/ files are made the way `kedro package` makes
- * them (kedro/framework/cli/project.py): the conf tarball with GNU tar and Kedro's own
- * arguments, the wheel as a zip of the package (Python's zipfile). The real `kedro package`
- * and a run of what it built are in the harness (test/python/harness).
- */
-const EXAMPLE = path.join(__dirname, "..", "examples", "spaceflights_spark");
-const PKG = "spaceflights_spark";
-const WHEEL = `${PKG}-0.1.0-py3-none-any.whl`;
-
+/* run_config.packaging: kedro-package, through `compile` (dist/ made as test/helpers/kedro-package.ts says). */
 let tmp: string;
 let project: string;
 beforeEach(() => {
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), "kak-package-"));
   project = path.join(tmp, "project");
-  fs.cpSync(path.join(EXAMPLE, "src"), path.join(project, "src"), { recursive: true });
-  fs.cpSync(path.join(EXAMPLE, "conf"), path.join(project, "conf"), { recursive: true });
-  fs.copyFileSync(path.join(EXAMPLE, "pyproject.toml"), path.join(project, "pyproject.toml"));
+  copyExample(project);
   // What Kedro's `--exclude=local/*.yml` lets through, and a secret of a deployed env.
   fs.mkdirSync(path.join(project, "conf", "local"), { recursive: true });
   fs.writeFileSync(path.join(project, "conf", "local", "credentials.yaml"), "db: {password: x}\n");
@@ -35,34 +33,7 @@ beforeEach(() => {
 });
 afterEach(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
-/** Sources get an old time, so that what `kedro package` writes next is newer. */
-function setOld(dir: string): void {
-  const old = new Date("2024-01-01T00:00:00Z");
-  for (const entry of fs.readdirSync(dir, { recursive: true, withFileTypes: true })) {
-    fs.utimesSync(path.join(entry.parentPath, entry.name), old, old);
-  }
-}
-
-/** An edit after the build. */
-function touchLater(file: string): void {
-  const later = new Date(Date.now() + 60_000);
-  fs.utimesSync(file, later, later);
-}
-
-function kedroPackage(wheelName = WHEEL): void {
-  const dist = path.join(project, "dist");
-  fs.mkdirSync(dist, { recursive: true });
-  execFileSync("python3", ["-m", "zipfile", "-c", path.join(dist, wheelName), PKG], {
-    cwd: path.join(project, "src"),
-  });
-  execFileSync("tar", [
-    "--exclude=local/*.yml",
-    "-czf",
-    path.join(dist, `conf-${PKG}.tar.gz`),
-    `--directory=${project}`,
-    "conf",
-  ]);
-}
+const kedroPackage = (wheelName?: string) => kedroPackageIn(project, wheelName);
 
 function config(type: string, extra = ""): string {
   const file = path.join(tmp, `${type}.yaml`);
