@@ -191,6 +191,7 @@ describe("run config", () => {
       cronExpression: "@daily",
       startDate: "20250101",
       groupSparkNodes: true,
+      packaging: "archive",
       imagePullSecrets: [],
       spark: { type: null, datasetTypes: [], clusterConfig: {} },
       ignoredKeys: [],
@@ -300,6 +301,11 @@ run_config:
       "an unknown spark.type",
       "run_config:\n  spark:\n    type: emr\n",
       /^c\.yaml: run_config\.spark\.type: expected one of "dataproc", "dataproc-serverless", "k8s", "kubernetes", "custom", got "emr"$/,
+    ],
+    [
+      "an unknown packaging",
+      "run_config:\n  packaging: wheel\n",
+      /^c\.yaml: run_config\.packaging: expected one of "archive", "kedro-package", got "wheel"$/,
     ],
     [
       "a wrong type",

@@ -129,6 +129,7 @@ describe("getSchema: inferred from the TypeScript args", () => {
       [
         "artifactsPath",
         "composerEnvironment",
+        "confArchive",
         "dagBucket",
         "dagPrefix",
         "env",
@@ -138,6 +139,7 @@ describe("getSchema: inferred from the TypeScript args", () => {
         "operatorFactory",
         "projectDir",
         "runConfig",
+        "wheel",
       ].sort(),
     );
     for (const [name, spec] of Object.entries(inputs)) {
@@ -145,7 +147,14 @@ describe("getSchema: inferred from the TypeScript args", () => {
     }
     expect(component().requiredInputs).toEqual(["manifest", "runConfig"]);
     // Read while the program runs (to plan and render in preview): plain strings.
-    for (const name of ["manifest", "runConfig", "projectDir", "operatorFactory"]) {
+    for (const name of [
+      "manifest",
+      "runConfig",
+      "projectDir",
+      "operatorFactory",
+      "wheel",
+      "confArchive",
+    ]) {
       expect([name, inputs[name]!.type, inputs[name]!.plain]).toEqual([name, "string", true]);
     }
     // Outputs of other resources are welcome: not plain.

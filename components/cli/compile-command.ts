@@ -18,6 +18,8 @@ export function runCompile(args: readonly string[], io: Io): number {
     out: { type: "string" },
     project: { type: "string" },
     env: { type: "string" },
+    wheel: { type: "string" },
+    "conf-archive": { type: "string" },
     json: { type: "boolean" },
   });
   const manifestFile = required(opts.manifest as string | undefined, "--manifest");
@@ -43,9 +45,17 @@ export function runCompile(args: readonly string[], io: Io): number {
         runConfig: configFile,
         ...(isProject ? { projectDir } : {}),
         ...(env !== undefined ? { env } : {}),
+        ...(opts.wheel !== undefined ? { wheel: opts.wheel as string } : {}),
+        ...(opts["conf-archive"] !== undefined
+          ? { confArchive: opts["conf-archive"] as string }
+          : {}),
       },
       "--project",
-      { projectDirForScripts: projectDir, envLabel: { source: "command line", path: "--env" } },
+      {
+        projectDirForScripts: projectDir,
+        envLabel: { source: "command line", path: "--env" },
+        packageLabels: { wheel: "--wheel", confArchive: "--conf-archive" },
+      },
     ),
   );
   const dags = prepareds.map((p) => p.compiled.dag);
@@ -84,8 +94,9 @@ export function runCompile(args: readonly string[], io: Io): number {
  */
 function mergeArtifacts(prepareds: readonly PreparedDeployment[]): OutputFile[] {
   const byPath = new Map<string, OutputFile>();
-  for (const { compiled, archive } of prepareds) {
+  for (const { compiled, archive, packageFiles } of prepareds) {
     const own: OutputFile[] = [...compiled.artifacts];
+    for (const file of packageFiles) own.push({ path: `artifacts/${file.name}`, content: file.bytes });
     if (archive !== null) own.push({ path: `artifacts/${archive.name}`, content: archive.bytes });
     for (const file of own) {
       const seen = byPath.get(file.path);
@@ -116,6 +127,11 @@ function compileSummary(prepared: PreparedDeployment, outDir: string): object {
         file: path.join(outDir, a.path),
         name: a.name,
         uri: a.uri,
+      })),
+      ...prepared.packageFiles.map((f) => ({
+        file: path.join(outDir, "artifacts", f.name),
+        name: f.name,
+        uri: uri(f.name),
       })),
       ...(archive
         ? [

@@ -26,6 +26,8 @@ Commands:
   compile   --manifest FILE|DIR --config FILE --out DIR [--project DIR] [--env ENV]
             Write DIR/dags/<dag_id>.py and DIR/artifacts/* (init and run scripts) for the plan.
             --env is the Kedro env the tasks run in (default: run_config.env, else none).
+            [--wheel FILE] [--conf-archive FILE]: with run_config.packaging kedro-package,
+            the files of \`kedro package\` (default: the project's dist/).
   manifest  --project DIR [--env ENV] [--pipeline NAME] [--python PATH] [--out FILE]
             Export a Kedro project's pipeline as a manifest (runs the project's Python).
             --pipeline A,B or --all: one manifest per pipeline, into the folder --out DIR.

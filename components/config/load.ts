@@ -163,6 +163,7 @@ export function normaliseRunConfig(data: unknown, source: string): RunConfig {
     ),
     env: raw.env ?? null,
     sharedFilesystems: [...(raw.shared_filesystems ?? [])],
+    packaging: raw.packaging ?? "archive",
     groupSparkNodes: raw.group_spark_nodes ?? true,
     spark: sparkConfig(spark),
     ignoredKeys: SEED_ONLY_KEYS.filter((key) => raw[key] !== undefined).map(
@@ -273,6 +274,7 @@ type RawRunConfig = {
   }[];
   resources?: Record<string, RawResourceProfile>;
   group_spark_nodes?: boolean;
+  packaging?: "archive" | "kedro-package";
   env?: string | null;
   shared_filesystems?: string[];
   spark?: RawSpark;

@@ -4,6 +4,8 @@
  * `loadRunConfig*` turn it into this normalised, camelCase shape with every default filled.
  */
 
+export type Packaging = "archive" | "kedro-package";
+
 export type SparkBackend = "dataproc" | "dataproc-serverless" | "kubernetes" | "custom";
 
 export interface RunConfig {
@@ -28,6 +30,11 @@ export interface RunConfig {
   env: string | null;
   /** Path prefixes mounted at the same place in every task: local data there may cross tasks. */
   sharedFilesystems: string[];
+  /**
+   * How the project reaches Dataproc clusters and Serverless batches: `archive` (the project
+   * folder, archived here) or `kedro-package` (the wheel and conf tarball of `kedro package`).
+   */
+  packaging: Packaging;
   /** Spark nodes joined by a Spark dataset share a Spark job (default true). */
   groupSparkNodes: boolean;
   spark: SparkConfig;

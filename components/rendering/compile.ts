@@ -21,6 +21,11 @@ export interface CompileInputs {
   projectDir: string | null;
   /** Object name of the project archive under artifacts_path (the component passes a hashed one). */
   archiveName?: string;
+  /**
+   * With `packaging: kedro-package`: object names (under artifacts_path) of the wheel, the conf
+   * tarball and the wheel as a zip (Serverless); null or absent: the project archive.
+   */
+  packaged?: { wheel: string; conf: string; wheelZip: string } | null;
 }
 
 /** One generated file, by its path in the output tree (`dags/...` or `artifacts/...`). */
@@ -60,6 +65,16 @@ export function compileProject(inputs: CompileInputs): CompiledProject {
   const uriOf = (name: string) => (base === null ? null : `${base}/${name}`);
   const projectHome = defaultProjectHome(manifest);
   const needsScripts = sparkGroups.length > 0 && spark.type !== "kubernetes";
+  const packaged = inputs.packaged ?? null;
+  const serverless = spark.type === "dataproc-serverless";
+  // How a run script finds the conf of a packaged project: unpacked by the init script under
+  // PROJECT_HOME (Dataproc), or the tarball Spark fetched from the batch's file_uris (Serverless).
+  const runPackaged =
+    packaged === null
+      ? null
+      : serverless
+        ? { conf_from: "spark_files", conf_archive: path.posix.basename(packaged.conf) }
+        : { conf_from: "project_home", conf_archive: null };
 
   const runScripts: Record<string, string> = {};
   if (needsScripts) {
@@ -70,7 +85,9 @@ export function compileProject(inputs: CompileInputs): CompiledProject {
         env: manifest.env,
         pipeline: manifest.pipeline,
         package: manifest.project.package ?? manifest.project.name,
-        projectHome,
+        // A Serverless batch of a packaged project has no project folder: its working directory.
+        projectHome: packaged !== null && serverless ? "." : projectHome,
+        packaged: runPackaged,
       });
       const name = `${group.name}-${contentHash(content)}.py`;
       artifacts.push({
@@ -92,6 +109,14 @@ export function compileProject(inputs: CompileInputs): CompiledProject {
     const content = renderTemplate("scripts/init.sh.hbs", {
       projectHome,
       archiveUri: uriOf(archiveName) ?? archiveName,
+      packaged:
+        packaged === null
+          ? null
+          : {
+              wheelUri: uriOf(packaged.wheel) ?? packaged.wheel,
+              wheelFile: path.posix.basename(packaged.wheel),
+              confUri: uriOf(packaged.conf) ?? packaged.conf,
+            },
       userInit: readUserScript(inputs, "user_init_path", spark.userInitPath),
       userInitPath: spark.userInitPath,
       userPostInit: readUserScript(inputs, "user_post_init_path", spark.userPostInitPath),
@@ -119,7 +144,16 @@ export function compileProject(inputs: CompileInputs): CompiledProject {
     manifestSource: inputs.manifestSource,
     configSource: inputs.configSource,
     factory: inputs.factory,
-    artifacts: { runScripts, initScript },
+    artifacts: {
+      runScripts,
+      initScript,
+      ...(packaged !== null && serverless
+        ? {
+            pythonFiles: [uriOf(packaged.wheelZip) ?? packaged.wheelZip],
+            files: [uriOf(packaged.conf) ?? packaged.conf],
+          }
+        : {}),
+    },
   });
   const dagText = renderTemplate("dag.py.hbs", { ...view, tasks: view.tasks.map(completeTask) });
   const dagId = dagIdOf(manifest, config);

@@ -11,6 +11,10 @@ import { DEFAULT_PIPELINE, pipelineKey, slug, taskIds } from "./names";
 export interface ArtifactUris {
   runScripts: Record<string, string>;
   initScript: string | null;
+  /** Serverless, packaged project: the wheel (as a zip) for pyspark_batch.python_file_uris. */
+  pythonFiles?: string[];
+  /** Serverless, packaged project: the conf tarball for pyspark_batch.file_uris. */
+  files?: string[];
 }
 
 export interface DagInputs {
@@ -283,6 +287,16 @@ export function buildDagView(inputs: DagInputs): DagView {
         );
       }
       imports.batch = imports.hashlib = true;
+      const userBatch = (cc["pyspark_batch"] ?? {}) as Record<string, PyValue>;
+      const listOf = (key: string, added: string[] | undefined): Record<string, PyValue> => {
+        if (added === undefined || added.length === 0) return {};
+        const given = Array.isArray(userBatch[key]) ? (userBatch[key] as PyValue[]) : [];
+        return { [key]: [...given, ...(jinjaSafeDeep(added) as PyValue[])] };
+      };
+      const packagedFiles = {
+        ...listOf("python_file_uris", inputs.artifacts.pythonFiles),
+        ...listOf("file_uris", inputs.artifacts.files),
+      };
       plan.groups.forEach((group, g) => {
         if (group.kind !== "spark") return;
         // 4-63 characters of [a-z0-9-]: 10 for the run suffix, 1 for the dash.
@@ -298,7 +312,8 @@ export function buildDagView(inputs: DagInputs): DagView {
             batch: {
               ...cc,
               pyspark_batch: {
-                ...((cc["pyspark_batch"] ?? {}) as Record<string, PyValue>),
+                ...userBatch,
+                ...packagedFiles,
                 main_python_file_uri: inputs.artifacts.runScripts[group.name]!,
               },
             },

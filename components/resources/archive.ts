@@ -22,6 +22,8 @@ export interface ArchiveEntry {
   /** Absolute path on disk. */
   file: string;
   executable: boolean;
+  /** The content, when it comes from memory (a member of a tarball) rather than from `file`. */
+  data?: Buffer;
 }
 
 /**
@@ -57,7 +59,7 @@ export function projectEntries(projectDir: string): ArchiveEntry[] {
 export function buildArchive(entries: readonly ArchiveEntry[]): Buffer {
   const blocks: Buffer[] = [];
   for (const entry of entries) {
-    const data = fs.readFileSync(entry.file);
+    const data = entry.data ?? fs.readFileSync(entry.file);
     const mode = entry.executable ? 0o755 : 0o644;
     const name = Buffer.from(entry.path, "utf8");
     if (name.length > 100) blocks.push(...paxHeader(entry.path));

@@ -73,6 +73,18 @@ export interface KedroAirflowDeploymentArgs {
    */
   env?: string;
   /**
+   * With `run_config.packaging: kedro-package`: the wheel `kedro package` built, instead of the
+   * one `.whl` in `<projectDir>/dist/`. Uploaded as it is; installed by the Dataproc init
+   * script, or (pure-Python wheels only) put on Serverless batches' `python_file_uris`.
+   */
+  wheel?: string;
+  /**
+   * With `run_config.packaging: kedro-package`: the conf tarball `kedro package` built, instead
+   * of `<projectDir>/dist/conf-<package>.tar.gz`. Packed again without `conf/local` and
+   * credentials; the run scripts open the session with it as `conf_source`.
+   */
+  confArchive?: string;
+  /**
    * The bucket of the Airflow DAG folder, e.g. the Composer environment's bucket. Give this or
    * `composerEnvironment`. May be an output.
    */
@@ -210,7 +222,10 @@ export class KedroAirflowDeployment extends pulumi.ComponentResource {
     const ids = names!;
     const { compiled, plan } = prepared;
 
-    const needsArtifacts = compiled.artifacts.some((a) => a.required) || prepared.archive !== null;
+    const needsArtifacts =
+      compiled.artifacts.some((a) => a.required) ||
+      prepared.archive !== null ||
+      prepared.packageFiles.length > 0;
     if (needsArtifacts && prepared.artifacts === null) {
       throw new pulumi.ResourceError(
         `${describe(input.runConfig, "args.runConfig")}: run_config.spark.artifacts_path: is required to upload the Spark artifacts (or pass args.artifactsPath)`,
@@ -266,6 +281,20 @@ export class KedroAirflowDeployment extends pulumi.ComponentResource {
             aliases: aliases.map((old) => ({ name: `${name}-${old}` })),
           },
         );
+      for (const file of prepared.packageFiles) {
+        // Keys by role, so that a new build of the same project updates the same resources.
+        const key = file.name.startsWith("wheels/")
+          ? "wheel"
+          : file.name.endsWith(".zip")
+            ? "wheel-zip"
+            : "conf";
+        this.artifactObjects[file.name] = upload(
+          key,
+          file.name,
+          new pulumi.asset.FileAsset(materialise(file.bytes, file.name.replace(/\//g, "-"))),
+          file.contentType,
+        );
+      }
       if (prepared.archive !== null) {
         const archive = prepared.archive;
         this.artifactObjects[archive.name] = upload(

@@ -11,6 +11,7 @@ import type { SparkOperatorFactory } from "../rendering/factory";
 import { checkFactory, loadFactory } from "../rendering/load-factory";
 import { contentHash } from "../rendering/names";
 import { buildArchive, projectEntries, type ArchiveEntry } from "./archive";
+import { readKedroPackage, type PackageFile } from "./kedro-package";
 
 /** The plain (non-Output) inputs of a deployment; the component adds where the DAG goes. */
 export interface DeploymentSource {
@@ -29,6 +30,13 @@ export interface DeploymentSource {
    * passed and Kedro's own default applies inside the image.
    */
   env?: string;
+  /**
+   * With `run_config.packaging: kedro-package`: the wheel `kedro package` built, instead of
+   * the one `.whl` in `<projectDir>/dist/`.
+   */
+  wheel?: string;
+  /** With `packaging: kedro-package`: the conf tarball, instead of `<projectDir>/dist/conf-<package>.tar.gz`. */
+  confArchive?: string;
 }
 
 /** Everything the component deploys, computed synchronously so that preview shows it. */
@@ -41,6 +49,8 @@ export interface PreparedDeployment {
   artifacts: { bucket: string; prefix: string } | null;
   /** The project archive, when the backend installs the project on a cluster. */
   archive: { name: string; bytes: Buffer } | null;
+  /** With `packaging: kedro-package`: the wheel, the conf tarball (and the wheel as a zip, for Serverless). */
+  packageFiles: PackageFile[];
 }
 
 /** Splits `gs://bucket/some/prefix` into the bucket and `some/prefix/`. */
@@ -69,6 +79,8 @@ export function prepareDeployment(
     envLabel?: { source: string; path: string };
     /** Applied to the loaded run config before planning and rendering (the component names its accounts here). */
     adjustConfig?: (config: RunConfig, manifest: Manifest) => RunConfig;
+    /** How errors name explicit `wheel` and `confArchive` (the CLI: `--wheel`, `--conf-archive`). */
+    packageLabels?: { wheel: string; confArchive: string };
   } = {},
 ): PreparedDeployment {
   const manifestSource =
@@ -127,7 +139,61 @@ export function prepareDeployment(
 
   // Dataproc (and a custom backend with an init script) install the project from an archive.
   let archive: PreparedDeployment["archive"] = null;
-  if (hasSpark && (sparkType === "dataproc" || sparkType === "custom")) {
+  const packaged =
+    hasSpark &&
+    config.packaging === "kedro-package" &&
+    (sparkType === "dataproc" || sparkType === "dataproc-serverless" || sparkType === "custom");
+  const packageFiles: PackageFile[] = [];
+  let packagedNames: { wheel: string; conf: string; wheelZip: string } | null = null;
+  if (packaged) {
+    const pkg = manifest.project.package ?? manifest.project.name;
+    const labels = options.packageLabels ?? {
+      wheel: `${argName}.wheel`,
+      confArchive: `${argName}.confArchive`,
+    };
+    if (
+      source.projectDir === undefined &&
+      (source.wheel === undefined || source.confArchive === undefined)
+    ) {
+      throw new InputError(
+        argName,
+        "projectDir",
+        `is required for run_config.packaging kedro-package (the wheel and conf tarball are read from its dist/), or pass both ${labels.wheel} and ${labels.confArchive}`,
+      );
+    }
+    const built = readKedroPackage(source.projectDir ?? null, pkg, {
+      ...(source.wheel !== undefined ? { wheel: source.wheel } : {}),
+      ...(source.confArchive !== undefined ? { confArchive: source.confArchive } : {}),
+      labels,
+    });
+    const env = config.env;
+    if (env !== null && !built.conf.entries.some((p) => p.startsWith(`conf/${env}/`))) {
+      const why =
+        env === "local"
+          ? "conf/local is developer-local configuration and is never deployed; deploy another env"
+          : `${built.confFile} has no file of conf/${env} that is deployed`;
+      throw new InputError(
+        envSource,
+        envWhere,
+        `env ${JSON.stringify(env)} is not in the conf tarball (${why})`,
+      );
+    }
+    if (sparkType === "dataproc-serverless" && !built.pure) {
+      throw new InputError(
+        built.wheelFile,
+        labels.wheel,
+        "is not a pure-Python wheel (none-any): Serverless imports the wheel from a zip, which cannot load native code; install the project in the container image and use packaging: archive",
+      );
+    }
+    packageFiles.push(built.wheel, built.conf);
+    if (sparkType === "dataproc-serverless") packageFiles.push(built.wheelZip);
+    packagedNames = {
+      wheel: built.wheel.name,
+      conf: built.conf.name,
+      wheelZip: built.wheelZip.name,
+    };
+  }
+  if (!packaged && hasSpark && (sparkType === "dataproc" || sparkType === "custom")) {
     if (source.projectDir === undefined) {
       if (sparkType === "dataproc") {
         throw new InputError(
@@ -172,8 +238,9 @@ export function prepareDeployment(
     factory,
     projectDir,
     ...(archive ? { archiveName: archive.name } : {}),
+    packaged: packagedNames,
   });
-  return { manifest, config, plan, compiled, artifacts, archive };
+  return { manifest, config, plan, compiled, artifacts, archive, packageFiles };
 }
 
 /**

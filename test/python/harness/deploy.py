@@ -8,6 +8,7 @@ Airflow DAG folder. The image tasks run from is that checkout, plus the runner s
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 from dataclasses import dataclass
@@ -99,8 +100,26 @@ def inject_fault(project: Path, module: str, func: str) -> None:
     path.write_text(path.read_text() + FAULT.format(func=func))
 
 
-def run_config(backend: str) -> dict:
+def kedro_package(project: Path, image_venv: Path) -> None:
+    """What a user's CI runs before deploying a packaged project: `kedro package`, with the
+    project's own interpreter (its `python -m build` fetches setuptools like any build)."""
+    proc = subprocess.run(
+        [str(image_venv / "bin" / "kedro"), "package"],
+        cwd=project,
+        env={**os.environ, "PATH": f"{image_venv / 'bin'}:/usr/bin:/bin", **QUIET},
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=600,
+    )
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    assert len(list((project / "dist").glob("*.whl"))) == 1
+    assert (project / "dist" / f"conf-{PACKAGE}.tar.gz").is_file()
+
+
+def run_config(backend: str, packaging: str = "archive") -> dict:
     doc = yaml.safe_load((EXAMPLE / "conf" / "base" / "airflow-k8s.yaml").read_text())
+    doc["run_config"]["packaging"] = packaging
     spark = doc["run_config"]["spark"]
     if backend == "dataproc-serverless":
         spark["type"] = backend
@@ -135,11 +154,14 @@ def build(
     image_venv: Path,
     dags_folder: Path,
     fault: tuple[str, str] | None = None,
+    packaging: str = "archive",
 ) -> Built:
     source = clean_checkout(tmp / "source" / PACKAGE)
     for_kedro(source, kedro_version(image_venv))
     if fault is not None:
         inject_fault(source, *fault)
+    if packaging == "kedro-package":
+        kedro_package(source, image_venv)
 
     manifest = tmp / "manifest.json"
     export = subprocess.run(
@@ -155,7 +177,7 @@ def build(
     )
     assert export.returncode == 0, export.stderr
     config = tmp / "airflow-k8s.yaml"
-    config.write_text(yaml.safe_dump(run_config(backend), sort_keys=False))
+    config.write_text(yaml.safe_dump(run_config(backend, packaging), sort_keys=False))
     compiled = tmp / "compiled"
     summary = json.loads(
         node_cli(

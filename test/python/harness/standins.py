@@ -186,7 +186,9 @@ def spark_submit_locally(dep: Deployment, args: list[str], image_root: Path) -> 
     return [str(dep.image_venv / "bin" / "spark-submit"), *tuning, *out], cluster_mode
 
 
-def local_spark_submit(dep: Deployment, main: Path, conf: list[str] | None = None) -> list[str]:
+def local_spark_submit(
+    dep: Deployment, main: Path, conf: list[str] | None = None, extra: list[str] | None = None
+) -> list[str]:
     """spark-submit of a PySpark main file in local mode, as Dataproc runs a job's main file."""
     confs = [part for c in (*SPARK_TUNING, *(conf or [])) for part in ("--conf", c)]
     return [
@@ -194,8 +196,21 @@ def local_spark_submit(dep: Deployment, main: Path, conf: list[str] | None = Non
         "--master",
         LOCAL_MASTER,
         *confs,
+        *(extra or []),
         str(main),
     ]
+
+
+def batch_files(dep: Deployment, pyspark: dict, dest: Path) -> list[str]:
+    """A batch's python_file_uris and file_uris, fetched from the bucket, as spark-submit's
+    --py-files (put on the driver's and executors' Python path) and --files (SparkFiles)."""
+    out = []
+    for key, flag in (("python_file_uris", "--py-files"), ("file_uris", "--files")):
+        uris = pyspark.get(key) or []
+        if uris:
+            local = [str(dep.fetch(u, dest / key / u.rsplit("/", 1)[-1])) for u in uris]
+            out += [flag, ",".join(local)]
+    return out
 
 
 # ---------------------------------------------------------------------------------------------
@@ -320,9 +335,11 @@ def batch_execute(dep: Deployment):
         assert batch["runtime_config"]["container_image"], "batches need a container image"
         main = dep.fetch(batch["pyspark_batch"]["main_python_file_uri"], root / "main.py")
         env = dep.base_env(root / "root", [dep.image_venv / "bin"])
-        env["PROJECT_HOME"] = str(home)
+        if not batch["pyspark_batch"].get("python_file_uris"):
+            env["PROJECT_HOME"] = str(home)  # the image's project; else the batch brings it
         env["PYSPARK_PYTHON"] = str(dep.image_venv / "bin" / "python")
-        cmd = local_spark_submit(dep, main)
+        extra = batch_files(dep, batch["pyspark_batch"], root / "files")
+        cmd = local_spark_submit(dep, main, extra=extra)
         code = dep.run(f"batch:{self.task_id}:{batch_id}", cmd, root, env)
         dep.batches[batch_id] = code
         if code != 0:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+from pathlib import Path
 
 import driver
 import pytest
@@ -197,3 +198,43 @@ def test_two_pipelines_side_by_side_in_one_bucket(tmp_path, image_venv, dags_fol
     missing = set(reference) - set(written)
     assert missing and all(k.startswith("08_reporting/") for k in missing), missing
     assert {k: reference[k] for k in written} == written
+
+
+@pytest.mark.parametrize(
+    "backend", ("dataproc", "dataproc-serverless"), ids=("dataproc", "serverless")
+)
+def test_packaged_project_equals_a_plain_kedro_run(
+    backend, tmp_path, image_venv, dags_folder, reference
+):
+    """run_config.packaging: kedro-package: `kedro package` builds the wheel and the conf
+    tarball, and only those carry the project to the cluster (the init script pip-installs the
+    wheel, the run script opens the session with the unpacked conf as conf_source) or to the
+    batch (the wheel on python_file_uris, the conf tarball on file_uris)."""
+    built = build(tmp_path, backend, image_venv, dags_folder, packaging="kedro-package")
+    with running(built, dags_folder) as start:
+        run = start()
+    tasks = run.tasks()
+    assert run.state() == "success", (tasks, standins.dump(built.dep))
+    assert outputs(image_venv, built.data_root) == reference
+
+    uploaded = sorted(
+        str(p.relative_to(built.dep.bucket_root))
+        for p in built.dep.bucket_root.rglob("*")
+        if p.is_file() and "example-project-kedro-artifacts" in p.parts
+    )
+    assert [u for u in uploaded if u.endswith(".whl")], uploaded
+    assert [u for u in uploaded if "/conf-spaceflights_spark-" in u], uploaded
+    # no archive of the project folder was built: the wheel is the code
+    assert not [u for u in uploaded if "/spaceflights_spark-" in u and u.endswith(".tar.gz")]
+    spark_logs = [e for e in built.dep.log if e["what"].startswith(("job:", "batch:"))]
+    assert spark_logs
+    for entry in spark_logs:
+        text = Path(entry["log"]).read_text()
+        assert "packaged project: conf_source" in text, text[-2000:]
+    if backend == "dataproc":
+        (init,) = built.dep.events("init:")
+        text = Path(init["log"]).read_text()
+        assert "Successfully installed spaceflights-spark-0.1.0" in text, text[-2000:]
+    else:
+        (batch_entry,) = spark_logs
+        assert "--py-files" in batch_entry["cmd"] and "--files" in batch_entry["cmd"]

@@ -124,7 +124,7 @@ def example_manifest(tmp_path_factory) -> dict:
     return export_manifest(project)
 
 
-TEMPLATE_VARIABLES = ("group", "nodes", "env", "pipeline", "package", "projectHome")
+TEMPLATE_VARIABLES = ("group", "nodes", "env", "pipeline", "package", "projectHome", "packaged")
 _PY_SLOT = re.compile(r"\{\{\{py ([A-Za-z]+)\}\}\}")
 
 

@@ -11,8 +11,10 @@ import importlib.util
 import inspect
 import py_compile
 import re
+import shutil
 import subprocess
 import sys
+import tarfile
 from pathlib import Path
 
 import pandas as pd
@@ -39,6 +41,7 @@ SAMPLE = {
     "pipeline": "__default__",
     "package": "spaceflights_spark",
     "projectHome": "/opt/spaceflights_spark",
+    "packaged": None,
 }
 
 
@@ -245,3 +248,58 @@ def test_dataproc_main_fails_on_node_failure(project, tmp_path):
     assert proc.returncode == 1
     assert "Spark group 'pyspark_0' failed" in proc.stderr
     assert "Traceback" in proc.stderr  # Kedro's error is shown
+
+
+def test_dataproc_main_runs_a_packaged_project(project, tmp_path):
+    """packaging kedro-package on Dataproc: PROJECT_HOME holds only the unpacked conf (and
+    here the raw data, at its relative path); the package is importable as the installed wheel
+    would make it (PYTHONPATH stands in for pip), with no pyproject.toml to bootstrap from."""
+    home = tmp_path / "cluster-home"
+    shutil.copytree(project / "conf", home / "conf", ignore=shutil.ignore_patterns("local"))
+    shutil.copytree(project / "data" / "01_raw", home / "data" / "01_raw")
+    script = render(
+        tmp_path,
+        nodes=["preprocess_shuttles_node", "check_shuttles_node"],
+        env="cloud",
+        projectHome=str(home),
+        packaged={"conf_from": "project_home", "conf_archive": None},
+    )
+    proc = subprocess.run(
+        [sys.executable, str(script)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+        cwd=tmp_path,
+        env=subprocess_env(
+            PYTHONPATH=str(project / "src"), SPACEFLIGHTS_DATA_ROOT=str(home / "data")
+        ),
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert f"packaged project: conf_source {home / 'conf'}" in proc.stderr
+    assert not (home / "pyproject.toml").exists()
+    shuttles = pd.read_parquet(home / "data/02_intermediate/preprocessed_shuttles.parquet")
+    assert len(shuttles) == 12
+
+
+def test_config_loader_reads_a_conf_tarball_without_folder_entries(project, tmp_path):
+    """Serverless passes the repacked conf tarball as conf_source as it is: regular files
+    only, no folder entries (components/resources/archive.ts). Kedro's loader finds its root."""
+    from kedro.config import OmegaConfigLoader
+
+    tarball = tmp_path / "conf-spaceflights_spark-0123456789ab.tar.gz"
+    with tarfile.open(tarball, "w:gz") as tar:
+        for path in sorted((project / "conf").rglob("*")):
+            rel = path.relative_to(project)
+            if path.is_file() and rel.parts[1] != "local":
+                tar.add(path, arcname=str(rel), recursive=False)
+    with tarfile.open(tarball) as tar:
+        assert all(m.isfile() for m in tar.getmembers())
+    loader = OmegaConfigLoader(
+        conf_source=str(tarball),
+        base_env="base",
+        default_run_env="cloud",
+        custom_resolvers={"oc.env": lambda key, default=None: default},
+    )
+    assert "companies" in loader["catalog"]
+    assert str(loader["catalog"]["companies"]["filepath"]).startswith("gs://")
