@@ -126,7 +126,8 @@ describe("getSchema: inferred from the TypeScript args", () => {
     for (const [name, spec] of Object.entries(inputs)) {
       expect([name, (spec.description ?? "").length > 20]).toEqual([name, true]);
     }
-    expect(component().requiredInputs).toEqual(["manifest", "runConfig"]);
+    // runConfig may be left out: the manifest's own (exported through Kedro's loader) is used.
+    expect(component().requiredInputs).toEqual(["manifest"]);
     // Read while the program runs (to plan and render in preview): plain strings.
     for (const name of ["manifest", "runConfig", "projectDir", "operatorFactory"]) {
       expect([name, inputs[name]!.type, inputs[name]!.plain]).toEqual([name, "string", true]);
@@ -284,8 +285,8 @@ describe("construct: what a Python or YAML program gets", () => {
       provider().construct("x", "kedro-airflow-k8s:index:Other", {}, {}),
     ).rejects.toThrow(/Component class not found for 'Other'/);
     await expect(
-      provider().construct("y", COMPONENT_TYPE, { manifest: "m.json", dagBucket: "b" }, {}),
-    ).rejects.toThrow(/^args: runConfig: is required/);
+      provider().construct("y", COMPONENT_TYPE, { dagBucket: "b" }, {}),
+    ).rejects.toThrow(/^args: manifest: is required/);
     await settle();
   });
 });

@@ -6,7 +6,7 @@ import { prepareDeployment } from "../resources/prepare";
 import { UsageError, parseOptions, required, type Io } from "./io";
 
 /**
- * `compile --manifest FILE --config FILE --out DIR [--project DIR] [--env E] [--json]`: writes exactly
+ * `compile --manifest FILE [--config FILE] --out DIR [--project DIR] [--env E] [--json]`: writes exactly
  * what the Pulumi component would upload: `dags/<dag_id>.py` and `artifacts/<name>` (run and
  * init scripts, and the project archive when the backend installs the project on a cluster).
  */
@@ -20,11 +20,17 @@ export function runCompile(args: readonly string[], io: Io): number {
     json: { type: "boolean" },
   });
   const manifestFile = required(opts.manifest as string | undefined, "--manifest");
-  const configFile = required(opts.config as string | undefined, "--config");
+  // Without --config, the manifest's runConfig (resolved by Kedro's config loader at export).
+  const configFile = opts.config as string | undefined;
   const outDir = required(opts.out as string | undefined, "--out");
-  // The run config lives in <project>/conf/<env>/, so the project is two folders up by default.
+  // The run config lives in <project>/conf/<env>/, so the project is two folders up by default;
+  // without one, the project is the manifest's folder (where `manifest --out` usually writes).
   const givenProject = opts.project as string | undefined;
-  const projectDir = givenProject ?? path.resolve(path.dirname(configFile), "..", "..");
+  const projectDir =
+    givenProject ??
+    (configFile === undefined
+      ? path.resolve(path.dirname(manifestFile))
+      : path.resolve(path.dirname(configFile), "..", ".."));
   const isProject = fs.existsSync(path.join(projectDir, "pyproject.toml"));
   if (givenProject !== undefined && !isProject) checkProjectDir(givenProject);
 
@@ -35,12 +41,16 @@ export function runCompile(args: readonly string[], io: Io): number {
   const prepared = prepareDeployment(
     {
       manifest: manifestFile,
-      runConfig: configFile,
+      ...(configFile !== undefined ? { runConfig: configFile } : {}),
       ...(isProject ? { projectDir } : {}),
       ...(env !== undefined ? { env } : {}),
     },
     "--project",
-    { projectDirForScripts: projectDir, envLabel: { source: "command line", path: "--env" } },
+    {
+      projectDirForScripts: projectDir,
+      envLabel: { source: "command line", path: "--env" },
+      runConfigOption: "--config FILE",
+    },
   );
   const { compiled, archive } = prepared;
   const files: { path: string; content: string | Buffer }[] = [compiled.dag, ...compiled.artifacts];
@@ -80,7 +90,7 @@ export function runCompile(args: readonly string[], io: Io): number {
   }
   for (const key of prepared.config.ignoredKeys) {
     io.stderr(
-      `kedro-airflow-k8s: warning: ${configFile}: ${key}: seed plugin setting, accepted but not used\n`,
+      `kedro-airflow-k8s: warning: ${prepared.configSource}: ${key}: seed plugin setting, accepted but not used\n`,
     );
   }
   for (const warning of prepared.plan.warnings)

@@ -1,12 +1,11 @@
 import { writeFileAtomic } from "../common/atomic";
-import { loadRunConfigFile, normaliseRunConfig } from "../config/load";
-import type { RunConfig } from "../config/types";
+import { chooseRunConfig, describeRunConfigOrigin } from "../config/choose";
 import { loadManifestFile } from "../manifest/load";
 import { planPipeline } from "../planning/plan";
 import { planToJson, planToMermaid, planToText } from "../planning/report";
 import { parseOptions, required, type Io } from "./io";
 
-/** `plan --manifest FILE [--config FILE] [--json] [--mermaid FILE]` */
+/** `plan --manifest FILE [--config FILE] [--json] [--mermaid FILE]` (the config: --config, else the manifest's runConfig, else defaults) */
 export function runPlan(args: readonly string[], io: Io): number {
   const opts = parseOptions(args, {
     manifest: { type: "string" },
@@ -16,17 +15,21 @@ export function runPlan(args: readonly string[], io: Io): number {
   });
   const manifestFile = required(opts.manifest as string | undefined, "--manifest");
   const manifest = loadManifestFile(manifestFile);
-  const configFile = opts.config as string | undefined;
-  const runConfig: RunConfig =
-    configFile === undefined
-      ? normaliseRunConfig({ run_config: {} }, "defaults")
-      : loadRunConfigFile(configFile);
+  // --config wins; else the manifest's runConfig (exported by Kedro's loader); else defaults.
+  const chosen = chooseRunConfig(opts.config as string | undefined, manifest, manifestFile, {
+    hint: "pass --config FILE",
+    allowDefaults: true,
+  });
+  const runConfig = chosen.config;
+  const configFile = chosen.source;
   const plan = planPipeline(manifest, runConfig, { manifest: manifestFile });
 
   // Everything is computed before anything is written.
   const mermaidFile = opts.mermaid as string | undefined;
   const mermaid = mermaidFile === undefined ? undefined : planToMermaid(plan);
-  const out = opts.json ? planToJson(plan) : planToText(plan);
+  const out = opts.json
+    ? planToJson(plan)
+    : planToText(plan, describeRunConfigOrigin(chosen.origin));
   if (mermaidFile !== undefined) writeFileAtomic(mermaidFile, mermaid!, "--mermaid");
   io.stdout(out);
   for (const key of runConfig.ignoredKeys) {

@@ -71,6 +71,7 @@ export function normaliseManifest(data: unknown, source: string): Manifest {
     })),
     datasets,
     warnings: [...(raw.warnings ?? [])],
+    runConfig: raw.runConfig === undefined ? null : structuredClone(raw.runConfig),
   };
 }
 
@@ -97,4 +98,5 @@ interface RawManifest {
     }
   >;
   warnings?: string[];
+  runConfig?: Record<string, unknown>;
 }

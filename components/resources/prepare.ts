@@ -1,7 +1,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { InputError } from "../common/errors";
-import { loadRunConfigFile, normaliseRunConfig } from "../config/load";
+import { chooseRunConfig, type RunConfigOrigin } from "../config/choose";
 import type { RunConfig } from "../config/types";
 import { loadManifestFile, normaliseManifest } from "../manifest/load";
 import type { Manifest } from "../manifest/types";
@@ -16,8 +16,11 @@ import { buildArchive, projectEntries, type ArchiveEntry } from "./archive";
 export interface DeploymentSource {
   /** The manifest: a path to manifest.json, or the manifest object itself. */
   manifest: string | object;
-  /** The run config: a path to the YAML file, or the same `{ run_config: {...} }` object. */
-  runConfig: string | object;
+  /**
+   * The run config: a path to the YAML file, or the same `{ run_config: {...} }` object.
+   * Without it, the manifest's `runConfig` (what Kedro's config loader resolved at export).
+   */
+  runConfig?: string | object;
   /** The Kedro project folder, archived for Dataproc clusters. Required for `dataproc` and `custom`. */
   projectDir?: string;
   /** Overrides `run_config.spark.artifacts_path` (`gs://bucket/prefix`). */
@@ -35,6 +38,9 @@ export interface DeploymentSource {
 export interface PreparedDeployment {
   manifest: Manifest;
   config: RunConfig;
+  /** Which run config was used, and how errors name it. */
+  configOrigin: RunConfigOrigin;
+  configSource: string;
   plan: Plan;
   compiled: CompiledProject;
   /** Where artifacts go: bucket and object prefix (ending in `/` or empty). */
@@ -67,22 +73,24 @@ export function prepareDeployment(
     projectDirForScripts?: string;
     /** How errors name an explicit `env`: source and path (the CLI: `--env`). */
     envLabel?: { source: string; path: string };
+    /** How errors name the run config option when none is found (the CLI: `--config FILE`). */
+    runConfigOption?: string;
     /** Applied to the loaded run config before planning and rendering (the component names its accounts here). */
     adjustConfig?: (config: RunConfig, manifest: Manifest) => RunConfig;
   } = {},
 ): PreparedDeployment {
   const manifestSource =
     typeof source.manifest === "string" ? source.manifest : `${argName}.manifest`;
-  const configSource =
-    typeof source.runConfig === "string" ? source.runConfig : `${argName}.runConfig`;
   const manifest =
     typeof source.manifest === "string"
       ? loadManifestFile(source.manifest)
       : normaliseManifest(source.manifest, manifestSource);
-  const loaded =
-    typeof source.runConfig === "string"
-      ? loadRunConfigFile(source.runConfig)
-      : normaliseRunConfig(source.runConfig, configSource);
+  const chosenConfig = chooseRunConfig(source.runConfig, manifest, manifestSource, {
+    argument: `${argName}.runConfig`,
+    hint: `pass ${options.runConfigOption ?? `${argName}.runConfig`}`,
+  });
+  const configSource = chosenConfig.source;
+  const loaded = chosenConfig.config;
   const chosen: RunConfig = {
     ...loaded,
     env: source.env ?? loaded.env,
@@ -118,7 +126,7 @@ export function prepareDeployment(
         throw new InputError(
           configSource,
           "run_config.spark.operator_factory",
-          `a module path needs a run config file to resolve from; pass ${argName}.operatorFactory instead`,
+          `a module path needs a run config file to resolve from; pass ${argName}.operatorFactory (or the run config file) instead`,
         );
       }
       factory = loadFactory(config.spark.operatorFactory, source.runConfig);
@@ -173,7 +181,16 @@ export function prepareDeployment(
     projectDir,
     ...(archive ? { archiveName: archive.name } : {}),
   });
-  return { manifest, config, plan, compiled, artifacts, archive };
+  return {
+    manifest,
+    config,
+    configOrigin: chosenConfig.origin,
+    configSource,
+    plan,
+    compiled,
+    artifacts,
+    archive,
+  };
 }
 
 /**
