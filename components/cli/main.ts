@@ -23,15 +23,19 @@ const USAGE = `Usage: kedro-airflow-k8s <command> [options]
 Commands:
   plan      --manifest FILE [--config FILE] [--json] [--mermaid FILE]
             Detect Spark nodes, group nodes into Airflow tasks and show the plan.
-  compile   --manifest FILE --config FILE --out DIR [--project DIR] [--env ENV]
+            The run config: --config, else the manifest's runConfig, else defaults.
+  compile   --manifest FILE [--config FILE] --out DIR [--project DIR] [--env ENV]
             Write DIR/dags/<dag_id>.py and DIR/artifacts/* (init and run scripts) for the plan.
             --env is the Kedro env the tasks run in (default: run_config.env, else none).
-  manifest  --project DIR [--env ENV] [--pipeline NAME] [--python PATH] [--out FILE]
+            Without --config: the manifest's runConfig, the project the manifest's folder.
+  manifest  --project DIR [--env ENV] [--pipeline NAME] [--python PATH] [--out FILE | --check FILE]
             Export a Kedro project's pipeline as a manifest (runs the project's Python).
+            --check FILE: exit 0 if FILE equals a fresh export, else 1 and what differs.
 
   --version Print the version.
 
-Exit codes: 0 success, 2 bad input or usage (one line on stderr), 1 internal error.
+Exit codes: 0 success, 2 bad input or usage (one line on stderr), 1 internal error
+(manifest --check: 1 means FILE is stale).
 `;
 
 /** Runs one CLI invocation; returns the exit code. All output goes through `io`. */

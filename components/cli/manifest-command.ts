@@ -3,7 +3,9 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { InputError } from "../common/errors";
 import { packageRoot } from "../common/paths";
-import { parseOptions, required, type Io } from "./io";
+import { diffManifests } from "../manifest/diff";
+import { loadManifestFile } from "../manifest/load";
+import { UsageError, parseOptions, required, type Io } from "./io";
 
 /** The exporter runs under the user's own interpreter, the one that has their project installed. */
 export function exporterPath(): string {
@@ -16,7 +18,10 @@ export function defaultPython(projectDir: string): string {
   return fs.existsSync(venvPython) ? venvPython : "python3";
 }
 
-/** `manifest --project DIR [--env E] [--pipeline P] [--python PATH] [--out FILE]` */
+/**
+ * `manifest --project DIR [--env E] [--pipeline P] [--python PATH] [--out FILE]`, or
+ * `... --check FILE`: exit 0 when a fresh export equals FILE, 1 when it does not.
+ */
 export function runManifest(args: readonly string[], io: Io): number {
   const opts = parseOptions(args, {
     project: { type: "string" },
@@ -24,7 +29,14 @@ export function runManifest(args: readonly string[], io: Io): number {
     pipeline: { type: "string" },
     python: { type: "string" },
     out: { type: "string" },
+    check: { type: "string" },
   });
+  const checkFile = opts.check as string | undefined;
+  if (checkFile !== undefined && opts.out !== undefined) {
+    throw new UsageError(
+      "--check compares a fresh export with FILE and writes nothing: drop --out",
+    );
+  }
   const project = required(opts.project as string | undefined, "--project");
   if (!fs.existsSync(project) || !fs.statSync(project).isDirectory()) {
     throw new InputError(project, "--project", "expected a Kedro project folder, found none");
@@ -35,6 +47,7 @@ export function runManifest(args: readonly string[], io: Io): number {
     const value = opts[key] as string | undefined;
     if (value !== undefined) forwarded.push(`--${key}`, value);
   }
+  if (checkFile !== undefined) return checkManifest(checkFile, python, forwarded, io);
   const result = spawnSync(python, [exporterPath(), ...forwarded], {
     encoding: "utf8",
     maxBuffer: 512 * 1024 * 1024,
@@ -50,4 +63,41 @@ export function runManifest(args: readonly string[], io: Io): number {
   if (result.stdout) io.stdout(result.stdout);
   if (result.stderr) io.stderr(result.stderr);
   return result.status ?? 1;
+}
+
+/**
+ * `manifest --check FILE`: exports afresh (to memory) and compares with FILE byte for byte, the
+ * way a CI job guards a committed manifest before `pulumi preview`. Exit 0: equal; 1: stale,
+ * with a short summary of what differs on stdout; 2: FILE is no manifest, or the export failed.
+ */
+function checkManifest(file: string, python: string, forwarded: string[], io: Io): number {
+  loadManifestFile(file); // an unreadable or invalid FILE is bad input (exit 2), before any export
+  const committedText = fs.readFileSync(file, "utf8");
+  const result = spawnSync(python, [exporterPath(), ...forwarded], {
+    encoding: "utf8",
+    maxBuffer: 512 * 1024 * 1024,
+  });
+  if (result.error) {
+    const code = (result.error as NodeJS.ErrnoException).code ?? String(result.error);
+    throw new InputError(
+      python,
+      "--python",
+      `expected a Python interpreter that can be run (${code})`,
+    );
+  }
+  if (result.stderr) io.stderr(result.stderr);
+  // The exporter said why on stderr; whatever its code, the check could not be made.
+  if (result.status !== 0) return 2;
+  const freshText = result.stdout;
+  if (freshText === committedText) {
+    io.stdout(`${file}: up to date (equal to a fresh export)\n`);
+    return 0;
+  }
+  const lines = diffManifests(JSON.parse(committedText), JSON.parse(freshText));
+  io.stdout(
+    `${file}: stale (a fresh export differs; run this command with --out ${file} instead of --check)\n`,
+  );
+  if (lines.length === 0) lines.push("formatting only (same facts, other bytes)");
+  for (const line of lines) io.stdout(`  ${line}\n`);
+  return 1;
 }
