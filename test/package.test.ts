@@ -284,9 +284,9 @@ describe("construct: what a Python or YAML program gets", () => {
     await expect(
       provider().construct("x", "kedro-airflow-k8s:index:Other", {}, {}),
     ).rejects.toThrow(/Component class not found for 'Other'/);
-    await expect(
-      provider().construct("y", COMPONENT_TYPE, { dagBucket: "b" }, {}),
-    ).rejects.toThrow(/^args: manifest: is required/);
+    await expect(provider().construct("y", COMPONENT_TYPE, { dagBucket: "b" }, {})).rejects.toThrow(
+      /^args: manifest: is required/,
+    );
     await settle();
   });
 });
