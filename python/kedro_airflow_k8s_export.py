@@ -10,8 +10,9 @@ outputs, tags and the classes named in their type hints, and for each dataset th
 uses that has a catalog entry (explicit or from a dataset factory pattern), the configured
 type and the class with its bases, and, as `runConfig`, the `run_config` mapping of the
 project's `airflow-k8s*` files as its own config loader resolves them for the env (base, then
-the env). It only reports facts; kedro-airflow-k8s decides what runs on Spark. Datasets are never instantiated, credentials are never read and the project's
-hooks are not run (no KedroSession is made), so no Spark session or service is started.
+the env). It only reports facts; kedro-airflow-k8s decides what runs on Spark. Datasets are
+never instantiated, credentials are never read and the project's hooks are not run (no
+KedroSession is made), so no Spark session or service is started.
 
 Only the standard library and Kedro's public API are used, so that the file can be copied
 next to any project. Works with Kedro 0.19.x and 1.x. Bad input ends the run with one line
