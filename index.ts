@@ -2,7 +2,7 @@
  * The Pulumi program: deploys the bundled example (or any Kedro project named in the stack
  * config) with KedroAirflowDeployment. Stack config keys (all under `kedro-airflow-k8s:`):
  *   manifest       path of the exported manifest       (default: the example's)
- *   runConfig      path of the run config YAML          (default: the example's)
+ *   runConfig      path of the run config YAML          (default: the manifest's runConfig)
  *   projectDir     the Kedro project folder              (default: the example)
  *   dagBucket      bucket of the Airflow DAG folder      (required)
  *   dagPrefix      DAG folder inside it                  (default: dags/)
@@ -19,10 +19,12 @@ const kubeconfig = config.getSecret("kubeconfig");
 const artifactsPath = config.get("artifactsPath");
 const dagPrefix = config.get("dagPrefix");
 const env = config.get("env");
+const runConfig = config.get("runConfig");
 
 const deployment = new KedroAirflowDeployment("kedro", {
   manifest: config.get("manifest") ?? `${example}/manifest.json`,
-  runConfig: config.get("runConfig") ?? `${example}/conf/base/airflow-k8s.yaml`,
+  // Unset: the run config the manifest carries (exported through the project's config loader).
+  ...(runConfig !== undefined ? { runConfig } : {}),
   projectDir: config.get("projectDir") ?? example,
   dagBucket: config.require("dagBucket"),
   ...(dagPrefix !== undefined ? { dagPrefix } : {}),

@@ -13,9 +13,11 @@ pipeline_key).
 The manifest lists the pipeline's nodes in Kedro's topological order with their inputs,
 outputs, tags and the classes named in their type hints, and for each dataset the pipeline
 uses that has a catalog entry (explicit or from a dataset factory pattern), the configured
-type and the class with its bases. It only reports facts; kedro-airflow-k8s decides what
-runs on Spark. Datasets are never instantiated, credentials are never read and the project's
-hooks are not run (no KedroSession is made), so no Spark session or service is started.
+type and the class with its bases, and, as `runConfig`, the `run_config` mapping of the
+project's `airflow-k8s*` files as its own config loader resolves them for the env (base, then
+the env). It only reports facts; kedro-airflow-k8s decides what runs on Spark. Datasets are
+never instantiated, credentials are never read and the project's hooks are not run (no
+KedroSession is made), so no Spark session or service is started.
 
 Only the standard library and Kedro's public API are used, so that the file can be copied
 next to any project. Works with Kedro 0.19.x and 1.x. Bad input ends the run with one line
@@ -383,6 +385,99 @@ def _check_env_folder(config_loader: Any, run_env: str | None) -> None:
         raise ExportError(f"unknown env '{run_env}' (no folder {conf_dir / run_env})")
 
 
+# --------------------------------------------------------------------------------------------
+# Run config
+# --------------------------------------------------------------------------------------------
+
+# The config key and file patterns of the run config: the seed plugin's `airflow-k8s*`, plus the
+# folder form that Kedro's own keys have (`catalog*/**`). A project may map the key itself in
+# CONFIG_LOADER_ARGS["config_patterns"], and choose its merge with merge_strategy (Kedro's
+# OmegaConfigLoader: "destructive", the default, or "soft").
+RUN_CONFIG_KEY = "airflow-k8s"
+RUN_CONFIG_PATTERNS = ["airflow-k8s*", "airflow-k8s*/**"]
+_CONFIG_SUFFIXES = (".yml", ".yaml", ".json")
+
+
+def _credentials_files(conf_dir: Path, envs: list[str], patterns: list[str]) -> list[Path]:
+    """Files the patterns match that Kedro would treat as credentials (`credentials*`,
+    `credentials*/**`, `**/credentials*`: a path part that starts with `credentials`)."""
+    found: set[Path] = set()
+    for env in envs:
+        root = conf_dir / env
+        if not root.is_dir():
+            continue
+        for pattern in patterns:
+            for match in root.glob(pattern):
+                # pathlib's trailing `**` yields folders (before Python 3.13); fsspec's, which
+                # Kedro globs with, yields what is inside them
+                for path in [match, *match.rglob("*")] if match.is_dir() else [match]:
+                    parts = path.relative_to(root).parts
+                    if (
+                        path.is_file()
+                        and path.suffix in _CONFIG_SUFFIXES
+                        and any(part.startswith(_CREDENTIALS_KEY) for part in parts)
+                    ):
+                        found.add(path)
+    return sorted(found)
+
+
+def _json_ready(value: Any, where: str) -> Any:
+    """The resolved config as JSON values; anything else is named (a custom resolver's object)."""
+    if isinstance(value, dict):
+        return {str(k): _json_ready(v, f"{where}.{k}") for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_json_ready(v, f"{where}[{i}]") for i, v in enumerate(value)]
+    if value is None or isinstance(value, (str, bool, int)):
+        return value
+    if isinstance(value, float) and value == value and value not in (float("inf"), float("-inf")):
+        return value
+    raise ExportError(f"{where}: expected a YAML/JSON value, got {type(value).__name__} {value!r}")
+
+
+def load_run_config(config_loader: Any, run_env: str | None) -> dict[str, Any] | None:
+    """The `run_config` mapping the project's own config loader resolves for the env, or None
+    when no file matches `airflow-k8s*`.
+
+    Kedro's loader reads base, then the run env, and merges them (by default the env's
+    top-level keys, such as `run_config`, replace the base's whole: OmegaConfigLoader's
+    `_destructive_merge`), with the project's resolvers and `${globals:...}`. No session is made.
+    """
+    from kedro.config import MissingConfigException
+
+    patterns = getattr(config_loader, "config_patterns", None)
+    if not isinstance(patterns, dict):
+        raise ExportError(
+            f"the config loader {_qualified_name(type(config_loader))} has no config_patterns "
+            f"mapping to add '{RUN_CONFIG_KEY}' to (OmegaConfigLoader has one)"
+        )
+    # Kedro's own plugins add their keys the same way (kedro-airflow: config_patterns.update).
+    patterns.setdefault(RUN_CONFIG_KEY, list(RUN_CONFIG_PATTERNS))
+    conf_source = getattr(config_loader, "conf_source", None)
+    if isinstance(conf_source, (str, os.PathLike)) and Path(conf_source).is_dir():
+        base_env = getattr(config_loader, "base_env", None) or "base"
+        envs = [base_env] + ([run_env] if run_env and run_env != base_env else [])
+        secrets = _credentials_files(Path(conf_source), envs, list(patterns[RUN_CONFIG_KEY]))
+        if secrets:
+            raise ExportError(
+                f"run config: {secrets[0]} matches '{RUN_CONFIG_KEY}' but is a credentials "
+                "file, which is never read; rename it or move it out of the airflow-k8s* files"
+            )
+    globs = ", ".join(patterns[RUN_CONFIG_KEY])
+    with _Stage(f"reading the run config ({globs}) of env '{run_env}'"):
+        try:
+            loaded = config_loader[RUN_CONFIG_KEY]
+        except MissingConfigException:
+            # The env folder exists (checked before): no file matches, so no run config.
+            return None
+    where = f"run config ({RUN_CONFIG_KEY}*, env '{run_env}')"
+    if not isinstance(loaded, dict) or "run_config" not in loaded:
+        raise ExportError(f"{where}: expected a top-level run_config key")
+    run_config = loaded["run_config"]
+    if not isinstance(run_config, dict):
+        raise ExportError(f"{where}: run_config: expected a mapping, got {run_config!r}")
+    return _json_ready(run_config, "run_config")
+
+
 def build_manifest(project: Path, env: str | None, pipeline_name: str) -> dict[str, Any]:
     """Imports the project through Kedro and collects the manifest. Raises ExportError."""
     if not project.is_dir():
@@ -445,6 +540,7 @@ def build_manifest(project: Path, env: str | None, pipeline_name: str) -> dict[s
         catalog_config = config_loader["catalog"]
     with _Stage("resolving the catalog"):
         catalog = CatalogTypes(catalog_config)
+    run_config = load_run_config(config_loader, run_env)
 
     nodes = []
     dataset_names: set[str] = set()
@@ -483,6 +579,7 @@ def build_manifest(project: Path, env: str | None, pipeline_name: str) -> dict[s
         "nodes": nodes,
         "datasets": datasets,
         "warnings": warnings,
+        **({} if run_config is None else {"runConfig": run_config}),
     }
 
 

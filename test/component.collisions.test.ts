@@ -150,7 +150,7 @@ describe("no two deployments share what they do not both own", () => {
     }
     expect(error).toBeInstanceOf(pulumi.ResourceError);
     expect((error as Error).message).toMatch(
-      /^args\.runConfig: run_config\.run_name: another KedroAirflowDeployment in this stack already deploys Kedro pipeline "__default__" of project "spaceflights-spark" as DAG "spaceflights-spark"/,
+      /conf\/base\/airflow-k8s\.yaml: run_config\.run_name: another KedroAirflowDeployment in this stack already deploys Kedro pipeline "__default__" of project "spaceflights-spark" as DAG "spaceflights-spark"/,
     );
     // A run_name of its own makes it another DAG, another object, another identity.
     const raw = YAML.parse(

@@ -61,6 +61,7 @@ describe("manifest: defaults", () => {
       ],
       datasets: {},
       warnings: [],
+      runConfig: null,
     });
   });
   it("accepts and ignores keys it does not know, for newer exporters", () => {
@@ -92,6 +93,11 @@ describe("manifest: bad input names the file, the path and the expectation", () 
       "no nodes",
       JSON.stringify({ schemaVersion: 1, project: { name: "p" } }),
       /^m\.json: nodes: is required/,
+    ],
+    [
+      "a runConfig that is not a mapping",
+      JSON.stringify({ schemaVersion: 1, project: { name: "p" }, nodes: [], runConfig: ["x"] }),
+      /^m\.json: runConfig: expected an object: the run_config mapping .*, got an array$/,
     ],
     [
       "a node without a name",

@@ -113,7 +113,7 @@ describe("getSchema: inferred from the TypeScript args", () => {
   it("KedroAirflowPipelines: the same arguments, with a list of manifests for manifest", () => {
     const several = schema.resources[PIPELINES_COMPONENT_TYPE]!;
     expect(several.isComponent).toBe(true);
-    expect(several.requiredInputs).toEqual(["manifests", "runConfig"]);
+    expect(several.requiredInputs).toEqual(["manifests"]);
     expect(several.inputProperties["manifests"]!.type).toBe("array");
     expect(several.inputProperties["manifests"]!.items!.type).toBe("string");
     const single = Object.keys(component().inputProperties).filter(
@@ -145,7 +145,8 @@ describe("getSchema: inferred from the TypeScript args", () => {
     for (const [name, spec] of Object.entries(inputs)) {
       expect([name, (spec.description ?? "").length > 20]).toEqual([name, true]);
     }
-    expect(component().requiredInputs).toEqual(["manifest", "runConfig"]);
+    // runConfig may be left out: the manifest's own (exported through Kedro's loader) is used.
+    expect(component().requiredInputs).toEqual(["manifest"]);
     // Read while the program runs (to plan and render in preview): plain strings.
     for (const name of [
       "manifest",
@@ -309,9 +310,9 @@ describe("construct: what a Python or YAML program gets", () => {
     await expect(
       provider().construct("x", "kedro-airflow-k8s:index:Other", {}, {}),
     ).rejects.toThrow(/Component class not found for 'Other'/);
-    await expect(
-      provider().construct("y", COMPONENT_TYPE, { manifest: "m.json", dagBucket: "b" }, {}),
-    ).rejects.toThrow(/^args: runConfig: is required/);
+    await expect(provider().construct("y", COMPONENT_TYPE, { dagBucket: "b" }, {})).rejects.toThrow(
+      /^args: manifest: is required/,
+    );
     await settle();
   });
 });

@@ -7,7 +7,7 @@ import { prepareDeployment, type PreparedDeployment } from "../resources/prepare
 import { UsageError, isFolder, parseOptions, required, type Io } from "./io";
 
 /**
- * `compile --manifest FILE --config FILE --out DIR [--project DIR] [--env E] [--json]`: writes exactly
+ * `compile --manifest FILE [--config FILE] --out DIR [--project DIR] [--env E] [--json]`: writes exactly
  * what the Pulumi component would upload: `dags/<dag_id>.py` and `artifacts/<name>` (run and
  * init scripts, and the project archive when the backend installs the project on a cluster).
  */
@@ -23,11 +23,17 @@ export function runCompile(args: readonly string[], io: Io): number {
     json: { type: "boolean" },
   });
   const manifestFile = required(opts.manifest as string | undefined, "--manifest");
-  const configFile = required(opts.config as string | undefined, "--config");
+  // Without --config, the manifest's runConfig (resolved by Kedro's config loader at export).
+  const configFile = opts.config as string | undefined;
   const outDir = required(opts.out as string | undefined, "--out");
-  // The run config lives in <project>/conf/<env>/, so the project is two folders up by default.
+  // The run config lives in <project>/conf/<env>/, so the project is two folders up by default;
+  // without one, the project is the manifest's folder (where `manifest --out` usually writes).
   const givenProject = opts.project as string | undefined;
-  const projectDir = givenProject ?? path.resolve(path.dirname(configFile), "..", "..");
+  const projectDir =
+    givenProject ??
+    (configFile === undefined
+      ? path.resolve(path.dirname(manifestFile))
+      : path.resolve(path.dirname(configFile), "..", ".."));
   const isProject = fs.existsSync(path.join(projectDir, "pyproject.toml"));
   if (givenProject !== undefined && !isProject) checkProjectDir(givenProject);
 
@@ -42,7 +48,7 @@ export function runCompile(args: readonly string[], io: Io): number {
     prepareDeployment(
       {
         manifest: file,
-        runConfig: configFile,
+        ...(configFile !== undefined ? { runConfig: configFile } : {}),
         ...(isProject ? { projectDir } : {}),
         ...(env !== undefined ? { env } : {}),
         ...(opts.wheel !== undefined ? { wheel: opts.wheel as string } : {}),
@@ -55,6 +61,7 @@ export function runCompile(args: readonly string[], io: Io): number {
         projectDirForScripts: projectDir,
         envLabel: { source: "command line", path: "--env" },
         packageLabels: { wheel: "--wheel", confArchive: "--conf-archive" },
+        runConfigOption: "--config FILE",
       },
     ),
   );
@@ -70,10 +77,13 @@ export function runCompile(args: readonly string[], io: Io): number {
   } else {
     for (const file of files) io.stdout(`${path.join(outDir, file.path)}\n`);
   }
-  for (const key of prepareds[0]!.config.ignoredKeys) {
-    io.stderr(
-      `kedro-airflow-k8s: warning: ${configFile}: ${key}: seed plugin setting, accepted but not used\n`,
-    );
+  const warned = new Set<string>();
+  for (const { config, configSource } of prepareds) {
+    for (const key of config.ignoredKeys) {
+      const line = `kedro-airflow-k8s: warning: ${configSource}: ${key}: seed plugin setting, accepted but not used\n`;
+      if (!warned.has(line)) io.stderr(line);
+      warned.add(line);
+    }
   }
   for (const prepared of prepareds) {
     for (const warning of prepared.plan.warnings)
@@ -96,7 +106,8 @@ function mergeArtifacts(prepareds: readonly PreparedDeployment[]): OutputFile[] 
   const byPath = new Map<string, OutputFile>();
   for (const { compiled, archive, packageFiles } of prepareds) {
     const own: OutputFile[] = [...compiled.artifacts];
-    for (const file of packageFiles) own.push({ path: `artifacts/${file.name}`, content: file.bytes });
+    for (const file of packageFiles)
+      own.push({ path: `artifacts/${file.name}`, content: file.bytes });
     if (archive !== null) own.push({ path: `artifacts/${archive.name}`, content: archive.bytes });
     for (const file of own) {
       const seen = byPath.get(file.path);

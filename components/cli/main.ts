@@ -23,20 +23,24 @@ const USAGE = `Usage: kedro-airflow-k8s <command> [options]
 Commands:
   plan      --manifest FILE|DIR [--config FILE] [--json] [--mermaid FILE]
             Detect Spark nodes, group nodes into Airflow tasks and show the plan.
-  compile   --manifest FILE|DIR --config FILE --out DIR [--project DIR] [--env ENV]
+            The run config: --config, else the manifest's runConfig, else defaults.
+  compile   --manifest FILE|DIR [--config FILE] --out DIR [--project DIR] [--env ENV]
             Write DIR/dags/<dag_id>.py and DIR/artifacts/* (init and run scripts) for the plan.
             --env is the Kedro env the tasks run in (default: run_config.env, else none).
+            Without --config: the manifest's runConfig, the project the manifest's folder.
             [--wheel FILE] [--conf-archive FILE]: with run_config.packaging kedro-package,
             the files of \`kedro package\` (default: the project's dist/).
-  manifest  --project DIR [--env ENV] [--pipeline NAME] [--python PATH] [--out FILE]
+  manifest  --project DIR [--env ENV] [--pipeline NAME] [--python PATH] [--out FILE | --check FILE]
             Export a Kedro project's pipeline as a manifest (runs the project's Python).
             --pipeline A,B or --all: one manifest per pipeline, into the folder --out DIR.
+            --check FILE: exit 0 if FILE equals a fresh export, else 1 and what differs.
 
   A DIR given as --manifest holds several manifests (manifest --all --out DIR): one DAG each.
 
   --version Print the version.
 
-Exit codes: 0 success, 2 bad input or usage (one line on stderr), 1 internal error.
+Exit codes: 0 success, 2 bad input or usage (one line on stderr), 1 internal error
+(manifest --check: 1 means FILE is stale).
 `;
 
 /** Runs one CLI invocation; returns the exit code. All output goes through `io`. */

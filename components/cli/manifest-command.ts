@@ -3,6 +3,8 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { InputError } from "../common/errors";
 import { packageRoot } from "../common/paths";
+import { diffManifests } from "../manifest/diff";
+import { loadManifestFile } from "../manifest/load";
 import { UsageError, parseOptions, required, type Io } from "./io";
 
 /** The exporter runs under the user's own interpreter, the one that has their project installed. */
@@ -18,7 +20,8 @@ export function defaultPython(projectDir: string): string {
 
 /**
  * `manifest --project DIR [--env E] [--pipeline P] [--python PATH] [--out FILE]`, or with
- * `--pipeline A,B` / `--all` one manifest per pipeline into the folder `--out DIR`.
+ * `--pipeline A,B` / `--all` one manifest per pipeline into the folder `--out DIR`, or
+ * `... --check FILE`: exit 0 when a fresh export equals FILE, 1 when it does not.
  */
 export function runManifest(args: readonly string[], io: Io): number {
   const opts = parseOptions(args, {
@@ -28,9 +31,21 @@ export function runManifest(args: readonly string[], io: Io): number {
     all: { type: "boolean" },
     python: { type: "string" },
     out: { type: "string" },
+    check: { type: "string" },
   });
   if (opts.all === true && opts.pipeline !== undefined) {
     throw new UsageError("give --pipeline or --all, not both");
+  }
+  const checkFile = opts.check as string | undefined;
+  if (checkFile !== undefined && opts.out !== undefined) {
+    throw new UsageError(
+      "--check compares a fresh export with FILE and writes nothing: drop --out",
+    );
+  }
+  if (checkFile !== undefined && (opts.all === true || String(opts.pipeline ?? "").includes(","))) {
+    throw new UsageError(
+      "--check compares one pipeline's manifest: run it once per pipeline (--pipeline P --check DIR/<key>.json)",
+    );
   }
   const project = required(opts.project as string | undefined, "--project");
   if (!fs.existsSync(project) || !fs.statSync(project).isDirectory()) {
@@ -43,6 +58,7 @@ export function runManifest(args: readonly string[], io: Io): number {
     if (value !== undefined) forwarded.push(`--${key}`, value);
   }
   if (opts.all === true) forwarded.push("--all");
+  if (checkFile !== undefined) return checkManifest(checkFile, python, forwarded, io);
   const result = spawnSync(python, [exporterPath(), ...forwarded], {
     encoding: "utf8",
     maxBuffer: 512 * 1024 * 1024,
@@ -58,4 +74,41 @@ export function runManifest(args: readonly string[], io: Io): number {
   if (result.stdout) io.stdout(result.stdout);
   if (result.stderr) io.stderr(result.stderr);
   return result.status ?? 1;
+}
+
+/**
+ * `manifest --check FILE`: exports afresh (to memory) and compares with FILE byte for byte, the
+ * way a CI job guards a committed manifest before `pulumi preview`. Exit 0: equal; 1: stale,
+ * with a short summary of what differs on stdout; 2: FILE is no manifest, or the export failed.
+ */
+function checkManifest(file: string, python: string, forwarded: string[], io: Io): number {
+  loadManifestFile(file); // an unreadable or invalid FILE is bad input (exit 2), before any export
+  const committedText = fs.readFileSync(file, "utf8");
+  const result = spawnSync(python, [exporterPath(), ...forwarded], {
+    encoding: "utf8",
+    maxBuffer: 512 * 1024 * 1024,
+  });
+  if (result.error) {
+    const code = (result.error as NodeJS.ErrnoException).code ?? String(result.error);
+    throw new InputError(
+      python,
+      "--python",
+      `expected a Python interpreter that can be run (${code})`,
+    );
+  }
+  if (result.stderr) io.stderr(result.stderr);
+  // The exporter said why on stderr; whatever its code, the check could not be made.
+  if (result.status !== 0) return 2;
+  const freshText = result.stdout;
+  if (freshText === committedText) {
+    io.stdout(`${file}: up to date (equal to a fresh export)\n`);
+    return 0;
+  }
+  const lines = diffManifests(JSON.parse(committedText), JSON.parse(freshText));
+  io.stdout(
+    `${file}: stale (a fresh export differs; run this command with --out ${file} instead of --check)\n`,
+  );
+  if (lines.length === 0) lines.push("formatting only (same facts, other bytes)");
+  for (const line of lines) io.stdout(`  ${line}\n`);
+  return 1;
 }

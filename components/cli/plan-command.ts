@@ -1,12 +1,11 @@
 import { writeFileAtomic } from "../common/atomic";
-import { loadRunConfigFile, normaliseRunConfig } from "../config/load";
-import type { RunConfig } from "../config/types";
+import { chooseRunConfig, describeRunConfigOrigin } from "../config/choose";
 import { loadManifestFile, loadManifestSet } from "../manifest/load";
 import { planPipeline } from "../planning/plan";
 import { planToJson, planToMermaid, planToText } from "../planning/report";
 import { UsageError, isFolder, parseOptions, required, type Io } from "./io";
 
-/** `plan --manifest FILE [--config FILE] [--json] [--mermaid FILE]` */
+/** `plan --manifest FILE [--config FILE] [--json] [--mermaid FILE]` (the config: --config, else the manifest's runConfig, else defaults) */
 export function runPlan(args: readonly string[], io: Io): number {
   const opts = parseOptions(args, {
     manifest: { type: "string" },
@@ -17,17 +16,21 @@ export function runPlan(args: readonly string[], io: Io): number {
   const manifestFile = required(opts.manifest as string | undefined, "--manifest");
   if (isFolder(manifestFile)) return runPlanSeveral(manifestFile, opts, io);
   const manifest = loadManifestFile(manifestFile);
-  const configFile = opts.config as string | undefined;
-  const runConfig: RunConfig =
-    configFile === undefined
-      ? normaliseRunConfig({ run_config: {} }, "defaults")
-      : loadRunConfigFile(configFile);
+  // --config wins; else the manifest's runConfig (exported by Kedro's loader); else defaults.
+  const chosen = chooseRunConfig(opts.config as string | undefined, manifest, manifestFile, {
+    hint: "pass --config FILE",
+    allowDefaults: true,
+  });
+  const runConfig = chosen.config;
+  const configFile = chosen.source;
   const plan = planPipeline(manifest, runConfig, { manifest: manifestFile });
 
   // Everything is computed before anything is written.
   const mermaidFile = opts.mermaid as string | undefined;
   const mermaid = mermaidFile === undefined ? undefined : planToMermaid(plan);
-  const out = opts.json ? planToJson(plan) : planToText(plan);
+  const out = opts.json
+    ? planToJson(plan)
+    : planToText(plan, describeRunConfigOrigin(chosen.origin));
   if (mermaidFile !== undefined) writeFileAtomic(mermaidFile, mermaid!, "--mermaid");
   io.stdout(out);
   for (const key of runConfig.ignoredKeys) {
@@ -52,13 +55,15 @@ function runPlanSeveral(
     throw new UsageError("--mermaid draws one pipeline: give --manifest one manifest file");
   }
   const set = loadManifestSet(folder);
-  const configFile = opts.config as string | undefined;
-  const runConfig: RunConfig =
-    configFile === undefined
-      ? normaliseRunConfig({ run_config: {} }, "defaults")
-      : loadRunConfigFile(configFile);
-  const plans = set.map(({ file, manifest }) =>
-    planPipeline(manifest, runConfig, { manifest: file }),
+  // Each manifest's own runConfig unless --config is given (one file for every pipeline).
+  const chosen = set.map(({ file, manifest }) =>
+    chooseRunConfig(opts.config as string | undefined, manifest, file, {
+      hint: "pass --config FILE",
+      allowDefaults: true,
+    }),
+  );
+  const plans = set.map(({ file, manifest }, i) =>
+    planPipeline(manifest, chosen[i]!.config, { manifest: file }),
   );
   const out = opts.json
     ? `${JSON.stringify(
@@ -66,12 +71,17 @@ function runPlanSeveral(
         null,
         2,
       )}\n`
-    : plans.map((plan) => planToText(plan)).join("\n");
+    : plans
+        .map((plan, i) => planToText(plan, describeRunConfigOrigin(chosen[i]!.origin)))
+        .join("\n");
   io.stdout(out);
-  for (const key of runConfig.ignoredKeys) {
-    io.stderr(
-      `kedro-airflow-k8s: warning: ${configFile}: ${key}: seed plugin setting, accepted but not used\n`,
-    );
+  const warned = new Set<string>();
+  for (const { config, source } of chosen) {
+    for (const key of config.ignoredKeys) {
+      const line = `kedro-airflow-k8s: warning: ${source}: ${key}: seed plugin setting, accepted but not used\n`;
+      if (!warned.has(line)) io.stderr(line);
+      warned.add(line);
+    }
   }
   for (const plan of plans) {
     for (const warning of plan.warnings) io.stderr(`kedro-airflow-k8s: warning: ${warning}\n`);

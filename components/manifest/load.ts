@@ -72,6 +72,7 @@ export function normaliseManifest(data: unknown, source: string): Manifest {
     })),
     datasets,
     warnings: [...(raw.warnings ?? [])],
+    runConfig: raw.runConfig == null ? null : structuredClone(raw.runConfig),
   };
 }
 
@@ -98,6 +99,7 @@ interface RawManifest {
     }
   >;
   warnings?: string[];
+  runConfig?: Record<string, unknown> | null;
 }
 
 /** One manifest of a set, with the file it came from. */

@@ -16,6 +16,12 @@ export interface Manifest {
   /** Catalog entries by full (transcoded) name. A dataset absent here lives in memory. */
   datasets: Record<string, DatasetInfo>;
   warnings: string[];
+  /**
+   * The `run_config` mapping as the project's Kedro config loader resolved `airflow-k8s*` in
+   * `env` (base, then the env) at export time; null when no such file existed. Validated only
+   * when used, against docs/run-config.schema.json; an explicit run config wins over it.
+   */
+  runConfig: Record<string, unknown> | null;
 }
 
 export interface ProjectInfo {

@@ -19,11 +19,15 @@ export function planToJson(plan: Plan): string {
   return `${JSON.stringify(doc, null, 2)}\n`;
 }
 
-/** A readable listing: each group, its kind, what it waits for, its nodes and why. */
-export function planToText(plan: Plan): string {
+/**
+ * A readable listing: each group, its kind, what it waits for, its nodes and why; `source`
+ * (which run config was used) goes under the title.
+ */
+export function planToText(plan: Plan, source?: string): string {
   const lines: string[] = [];
   const c = plan.counts;
   lines.push(`Plan for ${plan.project}, pipeline ${plan.pipeline}`);
+  if (source !== undefined) lines.push(source);
   lines.push("");
   for (const group of plan.groups) {
     const waits = group.upstream.length === 0 ? "nothing" : group.upstream.join(", ");

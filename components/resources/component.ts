@@ -46,8 +46,12 @@ export interface SparkOnKubernetes {
 export interface KedroAirflowDeploymentArgs {
   /** Path of the manifest exported from the Kedro project (`kedro-airflow-k8s manifest`). */
   manifest: string;
-  /** Path of the run config YAML in the seed plugin's layout (`conf/base/airflow-k8s.yaml`). */
-  runConfig: string;
+  /**
+   * Path of the run config YAML in the seed plugin's layout (`conf/base/airflow-k8s.yaml`).
+   * Without it, the manifest's `runConfig`: what the project's Kedro config loader resolved
+   * from `airflow-k8s*` (base, then the env) when the manifest was exported. This one wins.
+   */
+  runConfig?: string;
   /**
    * The Kedro project folder: archived and installed on Dataproc clusters (required for
    * `spark.type: dataproc`); `user_init_path` parts are read below its `src/`.
@@ -122,8 +126,8 @@ export interface KedroAirflowDeploymentTsArgs extends Omit<
 > {
   /** A path to manifest.json, or the manifest object itself. */
   manifest: string | object;
-  /** A path to the run config YAML, or the same `{ run_config: {...} }` object. */
-  runConfig: string | object;
+  /** A path to the run config YAML, or the same `{ run_config: {...} }` object (default: the manifest's). */
+  runConfig?: string | object;
   /** A `MODULE#EXPORT` path, or the factory itself (a SparkOperatorFactoryBase instance). */
   operatorFactory?: string | SparkOperatorFactory;
   /** A Composer environment resource, or an existing one from `gcp.composer.getEnvironmentOutput`. */
@@ -228,7 +232,7 @@ export class KedroAirflowDeployment extends pulumi.ComponentResource {
       prepared.packageFiles.length > 0;
     if (needsArtifacts && prepared.artifacts === null) {
       throw new pulumi.ResourceError(
-        `${describe(input.runConfig, "args.runConfig")}: run_config.spark.artifacts_path: is required to upload the Spark artifacts (or pass args.artifactsPath)`,
+        `${prepared.configSource}: run_config.spark.artifacts_path: is required to upload the Spark artifacts (or pass args.artifactsPath)`,
         this,
       );
     }
@@ -399,13 +403,6 @@ export function validateDeploymentArgs(args: KedroAirflowDeploymentTsArgs): void
       "is required (a path to manifest.json, or the manifest object)",
     );
   }
-  if (args.runConfig === undefined || args.runConfig === null) {
-    throw new InputError(
-      "args",
-      "runConfig",
-      "is required (a path to the run config YAML, or the same object)",
-    );
-  }
   const targets = [args.dagBucket !== undefined, args.composerEnvironment !== undefined].filter(
     Boolean,
   ).length;
@@ -507,10 +504,6 @@ function asResourceError(err: unknown, resource: pulumi.Resource): unknown {
   return err instanceof InputError ? new pulumi.ResourceError(err.message, resource) : err;
 }
 
-function describe(value: string | object, argPath: string): string {
-  return typeof value === "string" ? value : argPath;
-}
-
 /** A module path given as an argument resolves from the working directory; objects pass through. */
 function resolveFactory(
   factory: string | SparkOperatorFactory | undefined,
@@ -610,7 +603,7 @@ function claimIdentity(hash: string, prepared: PreparedDeployment, parent: pulum
   const what = `Kedro pipeline ${JSON.stringify(prepared.manifest.pipeline)} of project ${JSON.stringify(prepared.manifest.project.name)} as DAG ${JSON.stringify(prepared.compiled.dagId)}`;
   if (taken.has(hash)) {
     throw new pulumi.ResourceError(
-      `args.runConfig: run_config.run_name: another KedroAirflowDeployment in this stack already deploys ${what}; give one of them its own run_name (its DAG id)`,
+      `${prepared.configSource}: run_config.run_name: another KedroAirflowDeployment in this stack already deploys ${what}; give one of them its own run_name (its DAG id)`,
       parent,
     );
   }

@@ -24,8 +24,11 @@ export interface KedroAirflowPipelinesArgs {
    * pipeline once.
    */
   manifests: string[];
-  /** Path of the run config YAML in the seed plugin's layout, shared by every pipeline. */
-  runConfig: string;
+  /**
+   * Path of the run config YAML in the seed plugin's layout, shared by every pipeline. Without
+   * it, each pipeline's manifest's own `runConfig` (resolved by Kedro's config loader at export).
+   */
+  runConfig?: string;
   /** The Kedro project folder, archived for Dataproc clusters (one archive for all pipelines). */
   projectDir?: string;
   /** `gs://bucket/prefix` where the Spark artifacts of every pipeline go, instead of `run_config.spark.artifacts_path`. */
@@ -34,6 +37,10 @@ export interface KedroAirflowPipelinesArgs {
   operatorFactory?: string;
   /** The Kedro env every task of every pipeline runs in, instead of `run_config.env`. */
   env?: string;
+  /** With `run_config.packaging: kedro-package`: the wheel `kedro package` built (default: the one in `<projectDir>/dist/`). */
+  wheel?: string;
+  /** With `run_config.packaging: kedro-package`: the conf tarball `kedro package` built (default: `<projectDir>/dist/conf-<package>.tar.gz`). */
+  confArchive?: string;
   /** The bucket of the Airflow DAG folder. Give this or `composerEnvironment`. May be an output. */
   dagBucket?: pulumi.Input<string>;
   /** The DAG folder inside `dagBucket` (default `dags/`). May be an output. */

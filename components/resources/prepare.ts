@@ -1,7 +1,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { InputError } from "../common/errors";
-import { loadRunConfigFile, normaliseRunConfig } from "../config/load";
+import { chooseRunConfig, type RunConfigOrigin } from "../config/choose";
 import type { RunConfig } from "../config/types";
 import { loadManifestFile, normaliseManifest } from "../manifest/load";
 import type { Manifest } from "../manifest/types";
@@ -17,8 +17,11 @@ import { readKedroPackage, type PackageFile } from "./kedro-package";
 export interface DeploymentSource {
   /** The manifest: a path to manifest.json, or the manifest object itself. */
   manifest: string | object;
-  /** The run config: a path to the YAML file, or the same `{ run_config: {...} }` object. */
-  runConfig: string | object;
+  /**
+   * The run config: a path to the YAML file, or the same `{ run_config: {...} }` object.
+   * Without it, the manifest's `runConfig` (what Kedro's config loader resolved at export).
+   */
+  runConfig?: string | object;
   /** The Kedro project folder, archived for Dataproc clusters. Required for `dataproc` and `custom`. */
   projectDir?: string;
   /** Overrides `run_config.spark.artifacts_path` (`gs://bucket/prefix`). */
@@ -43,6 +46,9 @@ export interface DeploymentSource {
 export interface PreparedDeployment {
   manifest: Manifest;
   config: RunConfig;
+  /** Which run config was used, and how errors name it. */
+  configOrigin: RunConfigOrigin;
+  configSource: string;
   plan: Plan;
   compiled: CompiledProject;
   /** Where artifacts go: bucket and object prefix (ending in `/` or empty). */
@@ -77,6 +83,8 @@ export function prepareDeployment(
     projectDirForScripts?: string;
     /** How errors name an explicit `env`: source and path (the CLI: `--env`). */
     envLabel?: { source: string; path: string };
+    /** How errors name the run config option when none is found (the CLI: `--config FILE`). */
+    runConfigOption?: string;
     /** Applied to the loaded run config before planning and rendering (the component names its accounts here). */
     adjustConfig?: (config: RunConfig, manifest: Manifest) => RunConfig;
     /** How errors name explicit `wheel` and `confArchive` (the CLI: `--wheel`, `--conf-archive`). */
@@ -85,16 +93,16 @@ export function prepareDeployment(
 ): PreparedDeployment {
   const manifestSource =
     typeof source.manifest === "string" ? source.manifest : `${argName}.manifest`;
-  const configSource =
-    typeof source.runConfig === "string" ? source.runConfig : `${argName}.runConfig`;
   const manifest =
     typeof source.manifest === "string"
       ? loadManifestFile(source.manifest)
       : normaliseManifest(source.manifest, manifestSource);
-  const loaded =
-    typeof source.runConfig === "string"
-      ? loadRunConfigFile(source.runConfig)
-      : normaliseRunConfig(source.runConfig, configSource);
+  const chosenConfig = chooseRunConfig(source.runConfig, manifest, manifestSource, {
+    argument: `${argName}.runConfig`,
+    hint: `pass ${options.runConfigOption ?? `${argName}.runConfig`}`,
+  });
+  const configSource = chosenConfig.source;
+  const loaded = chosenConfig.config;
   const chosen: RunConfig = {
     ...loaded,
     env: source.env ?? loaded.env,
@@ -130,7 +138,7 @@ export function prepareDeployment(
         throw new InputError(
           configSource,
           "run_config.spark.operator_factory",
-          `a module path needs a run config file to resolve from; pass ${argName}.operatorFactory instead`,
+          `a module path needs a run config file to resolve from; pass ${argName}.operatorFactory (or the run config file) instead`,
         );
       }
       factory = loadFactory(config.spark.operatorFactory, source.runConfig);
@@ -240,7 +248,17 @@ export function prepareDeployment(
     ...(archive ? { archiveName: archive.name } : {}),
     packaged: packagedNames,
   });
-  return { manifest, config, plan, compiled, artifacts, archive, packageFiles };
+  return {
+    manifest,
+    config,
+    configOrigin: chosenConfig.origin,
+    configSource,
+    plan,
+    compiled,
+    artifacts,
+    archive,
+    packageFiles,
+  };
 }
 
 /**

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import yaml
 from conftest import EXAMPLE, KEDRO_MAJOR, KEDRO_VERSION, copy_example, export_manifest, run_export
 
 SPARK_DATASET = [
@@ -39,6 +40,7 @@ def test_top_level_fields(example_manifest):
         "nodes",
         "datasets",
         "warnings",
+        "runConfig",
     ]
     assert example_manifest["schemaVersion"] == 1
     assert example_manifest["project"] == {
@@ -51,6 +53,9 @@ def test_top_level_fields(example_manifest):
     # so that a deployment never inherits the developer-local `local`
     assert example_manifest["env"] is None
     assert example_manifest["warnings"] == []
+    # conf/local has no airflow-k8s file: base's run config, as Kedro's loader reads it
+    base = yaml.safe_load((EXAMPLE / "conf" / "base" / "airflow-k8s.yaml").read_text())
+    assert example_manifest["runConfig"] == base["run_config"]
 
 
 def test_nodes_are_in_topological_order_with_exact_names(example_manifest):

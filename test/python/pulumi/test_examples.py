@@ -113,8 +113,9 @@ def test_stand_in_refuses_what_the_schema_does_not_have():
     sdk = stand_in_sdk(SCHEMA, [])
     with pytest.raises(TypeError, match=r"unexpected keyword argument\(s\) \['dag_bucket_name'\]"):
         sdk.KedroAirflowDeployment("x", manifest="m", run_config="c", dag_bucket_name="b")
-    with pytest.raises(TypeError, match=r"missing required argument\(s\) \['runConfig'\]"):
-        sdk.KedroAirflowDeployment("x", manifest="m")
+    # runConfig is optional (the manifest's own is used without it); the manifest is not
+    with pytest.raises(TypeError, match=r"missing required argument\(s\) \['manifest'\]"):
+        sdk.KedroAirflowDeployment("x", run_config="c")
 
 
 def test_requirements_admit_the_sdk_the_tests_run():
