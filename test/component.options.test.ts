@@ -1,6 +1,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
 import YAML from "yaml";
 import {
   installMocks,
@@ -166,5 +167,32 @@ describe("resource options", () => {
     const script = resources.find((r) => r.name === "groups-pyspark_0.py")!;
     expect(script.options.aliasNames).toEqual(["groups-pyspark_3.py", "groups-features.py"]);
     expect(resources.find((r) => r.name === "groups-init.sh")!.options.aliasNames).toEqual([]);
+  });
+});
+
+describe("warnings reach pulumi preview", () => {
+  it("logs every plan warning and seed-only key on the component, as the CLI prints them", async () => {
+    const registered = installMocks(false);
+    const warn = jest.spyOn(pulumi.log, "warn").mockImplementation(async () => undefined);
+    try {
+      const raw = YAML.parse(fs.readFileSync(CONFIG, "utf8"));
+      raw.run_config.env = undefined;
+      raw.run_config.startup_timeout = 600;
+      const manifest = JSON.parse(fs.readFileSync(MANIFEST, "utf8"));
+      manifest.env = null;
+      const { component } = await build(registered, "warned", {
+        manifest,
+        runConfig: JSON.parse(JSON.stringify(raw)),
+      });
+      const lines = warn.mock.calls.filter((c) => c[1] === component).map((c) => String(c[0]));
+      expect(lines).toEqual([
+        "args.runConfig: run_config.startup_timeout: seed plugin setting, accepted but not used",
+        expect.stringMatching(
+          /^args\.runConfig: run_config\.env: not set, so the Spark tasks run in Kedro's default env \(local unless settings\.py changes it\), which is never deployed; /,
+        ),
+      ]);
+    } finally {
+      warn.mockRestore();
+    }
   });
 });

@@ -225,6 +225,14 @@ export class KedroAirflowDeployment extends pulumi.ComponentResource {
     }
     const ids = names!;
     const { compiled, plan } = prepared;
+    // What the CLI prints as warnings reaches `pulumi preview` too.
+    for (const key of prepared.config.ignoredKeys) {
+      pulumi.log.warn(
+        `${prepared.configSource}: ${key}: seed plugin setting, accepted but not used`,
+        this,
+      );
+    }
+    for (const warning of plan.warnings) pulumi.log.warn(warning, this);
 
     const needsArtifacts =
       compiled.artifacts.some((a) => a.required) ||

@@ -231,6 +231,14 @@ export function prepareDeployment(
     }
   }
 
+  if (config.env === null && (archive !== null || packageFiles.length > 0)) {
+    // Kedro's default run env is `local` unless settings.py says otherwise, and conf/local is
+    // never deployed: on Kedro 1.x the session then fails (MissingConfigException).
+    plan.warnings.push(
+      `${configSource}: run_config.env: not set, so the Spark tasks run in Kedro's default env (local unless settings.py changes it), which is never deployed; set run_config.env to the env the manifest was exported in`,
+    );
+  }
+
   const projectDir =
     source.projectDir ??
     options.projectDirForScripts ??
