@@ -33,7 +33,7 @@ Commands:
   manifest  --project DIR [--env ENV] [--pipeline NAME] [--python PATH] [--out FILE | --check FILE]
             Export a Kedro project's pipeline as a manifest (runs the project's Python).
             --pipeline A,B or --all: one manifest per pipeline, into the folder --out DIR.
-            --check FILE: exit 0 if FILE equals a fresh export, else 1 and what differs.
+            --check FILE|DIR: exit 0 if it equals a fresh export, else 1 and what differs.
 
   A DIR given as --manifest holds several manifests (manifest --all --out DIR): one DAG each.
 

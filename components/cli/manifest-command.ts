@@ -1,10 +1,11 @@
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 import { InputError } from "../common/errors";
 import { packageRoot } from "../common/paths";
 import { diffManifests } from "../manifest/diff";
-import { loadManifestFile } from "../manifest/load";
+import { loadManifestFile, loadManifestSet } from "../manifest/load";
 import { UsageError, parseOptions, required, type Io } from "./io";
 
 /** The exporter runs under the user's own interpreter, the one that has their project installed. */
@@ -42,11 +43,6 @@ export function runManifest(args: readonly string[], io: Io): number {
       "--check compares a fresh export with FILE and writes nothing: drop --out",
     );
   }
-  if (checkFile !== undefined && (opts.all === true || String(opts.pipeline ?? "").includes(","))) {
-    throw new UsageError(
-      "--check compares one pipeline's manifest: run it once per pipeline (--pipeline P --check DIR/<key>.json)",
-    );
-  }
   const project = required(opts.project as string | undefined, "--project");
   if (!fs.existsSync(project) || !fs.statSync(project).isDirectory()) {
     throw new InputError(project, "--project", "expected a Kedro project folder, found none");
@@ -58,7 +54,12 @@ export function runManifest(args: readonly string[], io: Io): number {
     if (value !== undefined) forwarded.push(`--${key}`, value);
   }
   if (opts.all === true) forwarded.push("--all");
-  if (checkFile !== undefined) return checkManifest(checkFile, python, forwarded, io);
+  const several = opts.all === true || String(opts.pipeline ?? "").includes(",");
+  if (checkFile !== undefined) {
+    return several
+      ? checkManifestFolder(checkFile, opts.all === true, python, forwarded, io)
+      : checkManifest(checkFile, python, forwarded, io);
+  }
   const result = spawnSync(python, [exporterPath(), ...forwarded], {
     encoding: "utf8",
     maxBuffer: 512 * 1024 * 1024,
@@ -111,4 +112,83 @@ function checkManifest(file: string, python: string, forwarded: string[], io: Io
   if (lines.length === 0) lines.push("formatting only (same facts, other bytes)");
   for (const line of lines) io.stdout(`  ${line}\n`);
   return 1;
+}
+
+/**
+ * `manifest --all --check DIR` (or `--pipeline A,B --check DIR`): exports the pipelines afresh
+ * into a scratch folder and compares each with its file in DIR, by the exporter's file names.
+ * With `--all`, a manifest of the project in DIR that is no longer exported is stale too; with
+ * a list, only the listed pipelines are compared.
+ */
+function checkManifestFolder(
+  folder: string,
+  all: boolean,
+  python: string,
+  forwarded: string[],
+  io: Io,
+): number {
+  if (!fs.existsSync(folder) || !fs.statSync(folder).isDirectory()) {
+    throw new InputError(
+      folder,
+      "--check",
+      "expected the folder that `manifest --all --out DIR` wrote (several pipelines are checked as a folder)",
+    );
+  }
+  const committed = new Map(loadManifestSet(folder).map((m) => [path.basename(m.file), m]));
+  const scratch = fs.mkdtempSync(path.join(os.tmpdir(), "kak-check-"));
+  try {
+    const result = spawnSync(python, [exporterPath(), ...forwarded, "--out", scratch], {
+      encoding: "utf8",
+      maxBuffer: 64 * 1024 * 1024,
+    });
+    if (result.error) {
+      const code = (result.error as NodeJS.ErrnoException).code ?? String(result.error);
+      throw new InputError(
+        python,
+        "--python",
+        `expected a Python interpreter that can be run (${code})`,
+      );
+    }
+    if (result.stderr) io.stderr(result.stderr);
+    if (result.status !== 0) return 2;
+    const fresh = fs
+      .readdirSync(scratch)
+      .filter((n) => n.endsWith(".json"))
+      .sort();
+    const report: string[] = [];
+    for (const name of fresh) {
+      const freshText = fs.readFileSync(path.join(scratch, name), "utf8");
+      const old = committed.get(name);
+      if (old === undefined) {
+        report.push(`${name}: missing (a pipeline that is exported now)`);
+        continue;
+      }
+      const oldText = fs.readFileSync(old.file, "utf8");
+      if (oldText === freshText) continue;
+      const lines = diffManifests(JSON.parse(oldText), JSON.parse(freshText));
+      report.push(`${name}: stale`);
+      if (lines.length === 0) lines.push("formatting only (same facts, other bytes)");
+      for (const line of lines) report.push(`  ${line}`);
+    }
+    if (all) {
+      for (const [name, old] of committed) {
+        if (!fresh.includes(name)) {
+          report.push(
+            `${name}: pipeline ${JSON.stringify(old.manifest.pipeline)} is no longer registered`,
+          );
+        }
+      }
+    }
+    if (report.length === 0) {
+      io.stdout(`${folder}: up to date (${fresh.length} manifests equal a fresh export)\n`);
+      return 0;
+    }
+    io.stdout(
+      `${folder}: stale (a fresh export differs; run this command with --out ${folder} instead of --check)\n`,
+    );
+    for (const line of report) io.stdout(`  ${line}\n`);
+    return 1;
+  } finally {
+    fs.rmSync(scratch, { recursive: true, force: true });
+  }
 }

@@ -54,6 +54,28 @@ def test_all_pipelines_export_and_compile_to_one_dag_each(tmp_path: Path):
     for summary in summaries:
         assert f'dag_id="{summary["dagId"]}"' in Path(summary["dag"]).read_text()
 
+    # `--all --check DIR`: up to date now; stale, naming the manifest and the change, once a
+    # node of one pipeline is renamed; DIR is never written.
+    check = cli("manifest", *args, "--all", "--check", str(folder))
+    assert (check.returncode, check.stdout) == (
+        0,
+        f"{folder}: up to date (4 manifests equal a fresh export)\n",
+    ), check.stderr
+    before = {p.name: p.read_bytes() for p in folder.iterdir()}
+    module = project / "src" / "spaceflights_spark" / "pipelines" / "reporting" / "pipeline.py"
+    text = module.read_text()
+    node_name = next(n["name"] for n in manifests["reporting"]["nodes"])
+    assert f'"{node_name}"' in text
+    module.write_text(text.replace(f'"{node_name}"', '"renamed_node"'))
+    stale = cli("manifest", *args, "--all", "--check", str(folder))
+    assert stale.returncode == 1, stale.stderr
+    lines = stale.stdout.splitlines()
+    assert lines[0].startswith(f"{folder}: stale"), stale.stdout
+    assert "  reporting.json: stale" in lines and "  data_processing.json: stale" not in lines
+    assert f"    nodes: 1 added (renamed_node), 1 removed ({node_name})" in lines, stale.stdout
+    assert {p.name: p.read_bytes() for p in folder.iterdir()} == before
+    module.write_text(text)
+
     # A second export of fewer pipelines leaves exactly those in the folder.
     again = run_export(project, "--env", "cloud", "--pipeline", "reporting,data_processing",
                        "--out", str(folder))  # fmt: skip
