@@ -3,8 +3,8 @@
 # its own sandbox, driven by real Airflow, with the "image" being a pinned Kedro + PySpark venv.
 # Two pairings, run side by side (each has its own Airflow home and database):
 #   Airflow 3.x driving Kedro 1.x images: every scenario, the faults included;
-#   Airflow 2.11 driving Kedro 0.19 images: the isolated run of every backend, and the Clear
-#   of a failed Dataproc job.
+#   Airflow 2.11 driving Kedro 0.19 images: the isolated run of every backend, the Clear of a
+#   failed Dataproc job, and the runtime params (Kedro 0.19 names them extra_params).
 # Needs the TypeScript CLI built (npm ci), Java 17 for Spark, and git (images are clean
 # checkouts). Exits non-zero if either pairing fails; each pairing's output is printed whole.
 #   usage: scripts/test-python-harness.sh [pytest args...]
@@ -20,7 +20,7 @@ KAK_IMAGE_VENV="$root/.venvs/kedro1" "$root/.venvs/airflow3/bin/python" -m pytes
   test/python/harness -p no:cacheprovider "$@" >"$logs/airflow3" 2>&1 &
 first=$!
 KAK_IMAGE_VENV="$root/.venvs/kedro019" "$root/.venvs/airflow2/bin/python" -m pytest \
-  test/python/harness -p no:cacheprovider -k "matches_a_plain_kedro_run or clear_recovers" "$@" \
+  test/python/harness -p no:cacheprovider -k "matches_a_plain_kedro_run or clear_recovers or params_reach" "$@" \
   >"$logs/airflow2" 2>&1 &
 second=$!
 

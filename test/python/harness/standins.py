@@ -186,8 +186,11 @@ def spark_submit_locally(dep: Deployment, args: list[str], image_root: Path) -> 
     return [str(dep.image_venv / "bin" / "spark-submit"), *tuning, *out], cluster_mode
 
 
-def local_spark_submit(dep: Deployment, main: Path, conf: list[str] | None = None) -> list[str]:
-    """spark-submit of a PySpark main file in local mode, as Dataproc runs a job's main file."""
+def local_spark_submit(
+    dep: Deployment, main: Path, conf: list[str] | None = None, args: list[str] | None = None
+) -> list[str]:
+    """spark-submit of a PySpark main file in local mode, as Dataproc runs a job's main file
+    (a job's or batch's `args` follow the main file, as Dataproc passes them)."""
     confs = [part for c in (*SPARK_TUNING, *(conf or [])) for part in ("--conf", c)]
     return [
         str(dep.image_venv / "bin" / "spark-submit"),
@@ -195,6 +198,7 @@ def local_spark_submit(dep: Deployment, main: Path, conf: list[str] | None = Non
         LOCAL_MASTER,
         *confs,
         str(main),
+        *(args or []),
     ]
 
 
@@ -282,7 +286,7 @@ def submit_job_execute(dep: Deployment):
         env["PROJECT_HOME"] = str(root / "opt" / dep.package)
         env["PYSPARK_PYTHON"] = env["PYSPARK_DRIVER_PYTHON"] = str(root / "venv" / "bin" / "python")
         properties = [f"{k}={v}" for k, v in pyspark.get("properties", {}).items()]
-        cmd = local_spark_submit(dep, main, properties)
+        cmd = local_spark_submit(dep, main, properties, list(pyspark.get("args", [])))
         if dep.run(f"job:{self.task_id}", cmd, work, env) != 0:
             raise TaskFailed(f"Dataproc job {self.task_id} failed: {dep.tail()}")
         return None
@@ -322,7 +326,7 @@ def batch_execute(dep: Deployment):
         env = dep.base_env(root / "root", [dep.image_venv / "bin"])
         env["PROJECT_HOME"] = str(home)
         env["PYSPARK_PYTHON"] = str(dep.image_venv / "bin" / "python")
-        cmd = local_spark_submit(dep, main)
+        cmd = local_spark_submit(dep, main, args=list(batch["pyspark_batch"].get("args", [])))
         code = dep.run(f"batch:{self.task_id}:{batch_id}", cmd, root, env)
         dep.batches[batch_id] = code
         if code != 0:
