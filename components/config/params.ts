@@ -47,8 +47,13 @@ export function uncarriable(value: string): string | null {
   return null;
 }
 
-/** The same rule as a JSON Schema pattern (Python's `re` and JavaScript's both read it). */
-export const CARRIABLE_PATTERN = "^(?![\\s\\S]*\\$\\{)[^,\\u0000-\\u001f\\u007f-\\u009f\\u2028\\u2029]*$";
+/**
+ * The same rule as a JSON Schema pattern, read alike by Python's `re` (Airflow validates with
+ * jsonschema) and JavaScript: one lookahead over the whole text, and no `$` anchor, which in
+ * Python also matches before a final newline.
+ */
+export const CARRIABLE_PATTERN =
+  "^(?![\\s\\S]*(?:\\$\\{|[,\\u0000-\\u001f\\u007f-\\u009f\\u2028\\u2029]))";
 
 function typeOf(value: Scalar): ParamType {
   if (typeof value === "string") return "string";

@@ -155,6 +155,7 @@ def test_the_dag_declares_typed_params(dag):
         ({"label": "a,b"}, False),  # Kedro's --params splits on every comma
         ({"label": "${oc.env:HOME}"}, False),  # Kedro's loader would resolve it
         ({"label": "two\nlines"}, False),
+        ({"label": "ends in a newline\n"}, False),  # Python's `$` would let it through
         ({"limit": "7"}, False),
         ({"limit": 1.5}, False),
         ({"flag": "false"}, False),
