@@ -43,7 +43,7 @@ export function uncarriable(value: string): string | null {
   if (/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/.test(value)) {
     return "a control character or line break (YAML reads line breaks as spaces)";
   }
-  if (/[\ud800-\udfff]/.test(value)) return "a lone surrogate (not text)";
+  if (/[\ud800-\udfff]/u.test(value)) return "a lone surrogate (not text)";
   return null;
 }
 
