@@ -40,6 +40,7 @@ export function uncarriable(value: string): string | null {
   if (value.includes(",")) return "a comma (Kedro's --params splits on every comma)";
   if (value.includes("${")) return "${ (Kedro's config loader resolves it as an interpolation)";
   // C0 and C1 controls, and YAML's line breaks (NEL is C1; U+2028, U+2029).
+  // eslint-disable-next-line no-control-regex -- control characters are what is looked for
   if (/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/.test(value)) {
     return "a control character or line break (YAML reads line breaks as spaces)";
   }
