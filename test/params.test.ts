@@ -13,6 +13,7 @@ import { CARRIABLE_PATTERN, uncarriable } from "../components/config/params";
 import { normaliseManifest } from "../components/manifest/load";
 import { planPipeline } from "../components/planning/plan";
 import { compileProject } from "../components/rendering/compile";
+import type { SparkOperatorFactory, SubmitOperatorContext } from "../components/rendering/factory";
 import { cli } from "./helpers/cli";
 
 const withParams = (params: unknown, extra: object = {}) =>
@@ -151,7 +152,11 @@ const MANIFEST = normaliseManifest(
   "manifest.json",
 );
 
-function dagFor(params: unknown, spark: object): string {
+function dagFor(
+  params: unknown,
+  spark: object,
+  factory: SparkOperatorFactory | null = null,
+): string {
   const config = normaliseRunConfig(
     { run_config: { image: "img", params, spark: { artifacts_path: "gs://bucket/a", ...spark } } },
     "conf.yaml",
@@ -163,7 +168,7 @@ function dagFor(params: unknown, spark: object): string {
     config,
     manifestSource: "manifest.json",
     configSource: "conf.yaml",
-    factory: null,
+    factory,
     projectDir: null,
   }).dag.content;
 }
@@ -208,6 +213,22 @@ describe("DAG params", () => {
     expect(batch).toContain(
       `"args": ["--mine", "{{ '\\\\x7b\\\\x7b not rendered \\\\x7d\\\\x7d' }}", "--params-json", "{{ kak_params_json(params, {}, False) }}"]`,
     );
+  });
+
+  it("gives a custom factory the JSON template, or null without params", () => {
+    const seen: (string | null)[] = [];
+    const factory: SparkOperatorFactory = {
+      createClusterOperator: () => "",
+      deleteClusterOperator: () => "",
+      importsStatement: () => "",
+      submitOperator: (c: SubmitOperatorContext) => {
+        seen.push(c.paramsJson);
+        return `EmptyOperator(task_id=${JSON.stringify(c.taskId)})`;
+      },
+    };
+    dagFor({ day: "{{ ds }}" }, { type: "custom" }, factory);
+    dagFor({}, { type: "custom" }, factory);
+    expect(seen).toEqual(['{{ kak_params_json(params, {"day": ds}, False) }}', null]);
   });
 
   it("leaves a DAG without params as it was", () => {
