@@ -18,7 +18,14 @@ from pathlib import Path
 
 import click
 import pytest
-from conftest import REPO, TEMPLATES, render_py_template, set_kedro_init_version, subprocess_env
+from conftest import (
+    REPO,
+    TEMPLATE_VARIABLES,
+    TEMPLATES,
+    render_py_template,
+    set_kedro_init_version,
+    subprocess_env,
+)
 from kedro.framework.cli.utils import _split_params
 
 CLI = REPO / "dist" / "components" / "cli" / "main.js"
@@ -175,6 +182,7 @@ PARAMS = {"label": "1", "limit": 7, "ratio": 3.0, "flag": False, "run_date": "d"
 def test_dataproc_run_script_passes_params_json_to_the_session(probe):
     script = probe.parent / "main.py"
     values = {
+        **dict.fromkeys(TEMPLATE_VARIABLES),  # any variable not set below: None (its default)
         "group": "pyspark_0",
         "nodes": ["record_in_spark"],
         "env": "probe",
