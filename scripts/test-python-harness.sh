@@ -5,7 +5,8 @@
 #   Airflow 3.x driving Kedro 1.x images: every scenario, the faults included;
 #   Airflow 2.11 driving Kedro 0.19 images: what issue 11 asks on both Kedro lines and the
 #   isolated run of every backend: the Clear of a failed Dataproc job, two pipelines side by
-#   side on one bucket, the packaged project (kedro package) on Dataproc.
+#   side on one bucket, the packaged project (kedro package) on Dataproc, and the runtime
+#   params (Kedro 0.19 names them extra_params).
 # Needs the TypeScript CLI built (npm ci), Java 17 for Spark, and git (images are clean
 # checkouts). Exits non-zero if either pairing fails; each pairing's output is printed whole.
 #   usage: scripts/test-python-harness.sh [pytest args...]
@@ -22,7 +23,7 @@ KAK_IMAGE_VENV="$root/.venvs/kedro1" "$root/.venvs/airflow3/bin/python" -m pytes
 first=$!
 KAK_IMAGE_VENV="$root/.venvs/kedro019" "$root/.venvs/airflow2/bin/python" -m pytest \
   test/python/harness -p no:cacheprovider \
-  -k "matches_a_plain_kedro_run or clear_recovers or two_pipelines or (packaged and dataproc)" "$@" \
+  -k "matches_a_plain_kedro_run or clear_recovers or two_pipelines or (packaged and dataproc) or params_reach" "$@" \
   >"$logs/airflow2" 2>&1 &
 second=$!
 

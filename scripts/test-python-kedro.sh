@@ -12,8 +12,8 @@ cd "$root"
 
 status=0
 echo "== ruff check" >&2
-"$root/.venvs/kedro1/bin/ruff" check --no-cache python templates/scripts test/python examples || status=1
-"$root/.venvs/kedro1/bin/ruff" format --check --no-cache python templates/scripts test/python examples || status=1
+"$root/.venvs/kedro1/bin/ruff" check --no-cache python templates/scripts test/python test/fixtures examples || status=1
+"$root/.venvs/kedro1/bin/ruff" format --check --no-cache python templates/scripts test/python test/fixtures examples || status=1
 for name in kedro1 kedro019; do
   echo "== pytest test/python/kedro under .venvs/$name" >&2
   "$root/.venvs/$name/bin/python" -m pytest test/python/kedro -p no:cacheprovider "$@" || status=1

@@ -4,6 +4,7 @@ import runConfigSchema from "../../docs/run-config.schema.json";
 import { InputError } from "../common/errors";
 import { assertValid, compileSchema } from "../common/schema";
 import { scheduleProblem, startDateProblem } from "./schedule";
+import { normaliseParams, type RawParam } from "./params";
 import {
   DEFAULT_START_DATE,
   type Quantities,
@@ -20,7 +21,6 @@ const SEED_ONLY_KEYS = [
   "startup_timeout",
   "startup_time",
   "volume",
-  "macro_params",
   "variables_params",
   "external_dependencies",
   "authentication",
@@ -149,6 +149,7 @@ export function normaliseRunConfig(data: unknown, source: string): RunConfig {
     serviceAccountName: raw.service_account_name ?? null,
     imagePullSecrets: pullSecrets(raw.image_pull_secrets),
     envVars: { ...(raw.env_vars ?? {}) },
+    params: normaliseParams(raw.params, raw.macro_params, source),
     secrets: (raw.secrets ?? []).map((s) => ({
       deployType: s.deploy_type ?? "env",
       deployTarget: s.deploy_target ?? null,
@@ -266,6 +267,8 @@ type RawRunConfig = {
   service_account_name?: string;
   image_pull_secrets?: string | string[];
   env_vars?: Record<string, string>;
+  params?: Record<string, RawParam>;
+  macro_params?: string[];
   secrets?: {
     deploy_type?: "env" | "volume";
     deploy_target?: string | null;

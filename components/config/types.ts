@@ -4,6 +4,7 @@
  * `loadRunConfig*` turn it into this normalised, camelCase shape with every default filled.
  */
 
+import type { RuntimeParam } from "./params";
 export type Packaging = "archive" | "kedro-package";
 
 export type SparkBackend = "dataproc" | "dataproc-serverless" | "kubernetes" | "custom";
@@ -24,6 +25,8 @@ export interface RunConfig {
   serviceAccountName: string | null;
   imagePullSecrets: string[];
   envVars: Record<string, string>;
+  /** Runtime params (DAG params, Kedro runtime params), sorted by name. */
+  params: RuntimeParam[];
   secrets: SecretRef[];
   resources: Record<string, ResourceProfile>;
   /** The Kedro env the tasks run in; null passes no `--env`, so Kedro's default applies. */

@@ -6,6 +6,13 @@ import type { SparkOperatorFactory } from "./factory";
 import { joinNodeNames } from "./kedro-args";
 import { jinjaSafeDeep, type PyValue } from "./literals";
 import { DEFAULT_PIPELINE, pipelineKey, slug, taskIds } from "./names";
+import {
+  kedroParamsArguments,
+  paramsJsonArguments,
+  paramsJsonTemplate,
+  paramsView,
+  type ParamsView,
+} from "./params";
 
 /** Where each Spark group's run script and the init script will be uploaded. */
 export interface ArtifactUris {
@@ -41,6 +48,12 @@ export interface DagView {
     "hashlib" | "empty" | "pod" | "secret" | "gke" | "dataproc" | "batch" | "k8sModels",
     boolean
   >;
+  /** The DAG's runtime params (run_config.params), or null when it has none. */
+  params: ParamsView | null;
+  /** Whether any standard-library import comes before Airflow's. */
+  stdlibImports: boolean;
+  /** The `user_defined_macros` mapping, as Python source of names defined in the DAG file. */
+  userMacros: string | null;
   customImports: string | null;
   tasks: TaskView[];
   edges: { from: string; to: string }[];
@@ -78,6 +91,8 @@ export interface PodView {
   imagePullPolicy: string;
   cmds: string[];
   arguments: string[];
+  /** Arguments after `arguments` that are Jinja we wrote (runtime params): not made Jinja-safe. */
+  templatedArguments: string[] | null;
   envVars: Record<string, string> | null;
   /** Variables the kubelet fills from the pod's own fields (downward API): name -> field path. */
   fieldEnv: { name: string; fieldPath: string }[];
@@ -208,6 +223,7 @@ export function buildDagView(inputs: DagInputs): DagView {
       cmds: ["kedro"],
       arguments: args,
     });
+    pod.templatedArguments = nonEmptyList(kedroParamsArguments(config.params));
     imports.pod = true;
     tasks.push({ var: varOf(g), taskId: ids[g]!, docMd: groupDoc(group), pod });
   });
@@ -255,9 +271,12 @@ export function buildDagView(inputs: DagInputs): DagView {
             region: reg,
             job: {
               placement: { cluster_name: clusterName },
-              pyspark_job: jinjaSafeDeep({
-                main_python_file_uri: inputs.artifacts.runScripts[group.name]!,
-              }),
+              pyspark_job: {
+                ...(jinjaSafeDeep({
+                  main_python_file_uri: inputs.artifacts.runScripts[group.name]!,
+                }) as Record<string, PyValue>),
+                ...withArgs(paramsJsonArguments(config.params, false)),
+              },
             },
           },
         });
@@ -291,7 +310,7 @@ export function buildDagView(inputs: DagInputs): DagView {
       const listOf = (key: string, added: string[] | undefined): Record<string, PyValue> => {
         if (added === undefined || added.length === 0) return {};
         const given = Array.isArray(userBatch[key]) ? (userBatch[key] as PyValue[]) : [];
-        return { [key]: [...given, ...(jinjaSafeDeep(added) as PyValue[])] };
+        return { [key]: [...given, ...added] };
       };
       const packagedFiles = {
         ...listOf("python_file_uris", inputs.artifacts.pythonFiles),
@@ -309,14 +328,18 @@ export function buildDagView(inputs: DagInputs): DagView {
             projectId: pid,
             region: reg,
             batchId,
-            batch: {
-              ...cc,
-              pyspark_batch: {
-                ...userBatch,
-                ...packagedFiles,
-                main_python_file_uri: inputs.artifacts.runScripts[group.name]!,
-              },
-            },
+            // Jinja-safe as a whole here, so that the params' template args (ours) stay live.
+            batch: withBatchArgs(
+              jinjaSafeDeep({
+                ...cc,
+                pyspark_batch: {
+                  ...userBatch,
+                  ...packagedFiles,
+                  main_python_file_uri: inputs.artifacts.runScripts[group.name]!,
+                },
+              }) as Record<string, PyValue>,
+              paramsJsonArguments(config.params, false),
+            ),
           },
         });
         sparkVars.push(varOf(g));
@@ -379,6 +402,7 @@ export function buildDagView(inputs: DagInputs): DagView {
               env: config.env,
               pipeline: manifest.pipeline,
               runScriptUri: inputs.artifacts.runScripts[group.name] ?? null,
+              paramsJson: paramsJsonTemplate(config.params, false),
             }),
           "submitOperator",
           configSource,
@@ -433,6 +457,11 @@ export function buildDagView(inputs: DagInputs): DagView {
     (a, b) => order.get(a.to)! - order.get(b.to)! || order.get(a.from)! - order.get(b.from)!,
   );
 
+  const params = paramsView(config.params);
+  const macroNames = [
+    ...(params ? ["kak_kedro_params", "kak_params_json"] : []),
+    ...(imports.hashlib ? ["kak_run_suffix"] : []),
+  ];
   const start = config.startDate;
   return {
     dagId,
@@ -452,12 +481,33 @@ export function buildDagView(inputs: DagInputs): DagView {
     sparkLabel:
       sparkGroups.length === 0 ? "no backend (this plan has no Spark groups)" : String(spark.type),
     imports,
+    params,
+    stdlibImports: imports.hashlib || params !== null,
+    userMacros:
+      macroNames.length === 0 ? null : `{${macroNames.map((n) => `"${n}": ${n}`).join(", ")}}`,
     customImports,
     tasks,
     edges,
     setupTeardown,
     groupTaskIds: Object.fromEntries(plan.groups.map((g, i) => [g.name, ids[i]!])),
   };
+}
+
+function nonEmptyList<T>(list: T[]): T[] | null {
+  return list.length > 0 ? list : null;
+}
+
+/** `{ args }` for a Dataproc job, or nothing when there are none. */
+function withArgs(args: string[]): { args?: string[] } {
+  return args.length > 0 ? { args } : {};
+}
+
+/** A Serverless batch with our arguments after any the user's cluster_config gives. */
+function withBatchArgs(batch: Record<string, PyValue>, args: string[]): Record<string, PyValue> {
+  if (args.length === 0) return batch;
+  const pyspark = batch["pyspark_batch"] as Record<string, PyValue>;
+  const before = Array.isArray(pyspark["args"]) ? (pyspark["args"] as PyValue[]) : [];
+  return { ...batch, pyspark_batch: { ...pyspark, args: [...before, ...args] } };
 }
 
 function callFactory(call: () => unknown, method: string, source: string): string {
@@ -565,6 +615,7 @@ function podView(
     imagePullPolicy: config.imagePullPolicy,
     cmds: what.cmds,
     arguments: what.arguments,
+    templatedArguments: null,
     envVars: nonEmpty(config.envVars),
     fieldEnv: [],
     secrets: config.secrets.map((s) => ({ ...s })),
@@ -713,6 +764,7 @@ function sparkSubmitPod(inputs: DagInputs, group: PlanGroup, nodes: string): Pod
     cmds: [k.spark_submit ?? "spark-submit"],
     arguments: args,
   });
+  pod.templatedArguments = nonEmptyList(paramsJsonArguments(config.params, true));
   pod.namespace = namespace;
   pod.serviceAccountName = submitAccount;
   pod.envVars = Object.keys(k.env_vars ?? {}).length

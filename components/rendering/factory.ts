@@ -23,6 +23,11 @@ export interface SubmitOperatorContext extends Omit<ClusterOperatorContext, "ini
   pipeline: string;
   /** gs:// URI of the group's run script, when artifacts_path is set. */
   runScriptUri: string | null;
+  /**
+   * The run's runtime params (run_config.params) as a Jinja template that renders to one JSON
+   * object, for a templated field (e.g. the job's args); null when the DAG has no params.
+   */
+  paramsJson: string | null;
 }
 
 /**

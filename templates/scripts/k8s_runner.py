@@ -5,10 +5,12 @@ Bake it into the image that holds Spark and the Kedro project, and give it to sp
     spark-submit ... local:///opt/runner.py run --env E --node a,b --runner=ThreadRunner
 
 Usage: runner.py run [--env E] --node NAMES [--node NAMES ...] [--runner R] [--pipeline P]
+                     [--params-json JSON]
 
 --node (or --nodes) takes comma-separated Kedro node names and may be repeated. --runner is
 ThreadRunner (the default), SequentialRunner, ParallelRunner or the dotted path of a runner
-class. The project is read from $PROJECT_HOME, else from the working directory. It runs the
+class. --params-json is a JSON object of Kedro runtime params (the DAG renders it from its
+params). The project is read from $PROJECT_HOME, else from the working directory. It runs the
 nodes in one Kedro session and exits with 1 when a node fails, 2 on bad arguments.
 Works with Kedro 0.19.x and 1.x.
 """
@@ -16,6 +18,7 @@ Works with Kedro 0.19.x and 1.x.
 import argparse
 import importlib
 import inspect
+import json
 import os
 import sys
 import traceback
@@ -60,7 +63,14 @@ def parse_args(argv):
     )
     run.add_argument("--runner", default="ThreadRunner", help="runner class (ThreadRunner)")
     run.add_argument("--pipeline", default="__default__", help="pipeline name (__default__)")
+    run.add_argument("--params-json", default=None, help="Kedro runtime params, a JSON object")
     args = parser.parse_args(argv)
+    try:
+        args.params = json.loads(args.params_json) if args.params_json is not None else {}
+    except ValueError as exc:
+        parser.error(f"--params-json is not JSON: {exc}")
+    if not isinstance(args.params, dict):
+        parser.error("--params-json must be a JSON object")
     args.nodes = [name for text in args.nodes for name in split_node_names(text)]
     if not args.nodes:
         parser.error("--node names no node")
@@ -84,6 +94,15 @@ def run_arguments(session_class, nodes, runner, pipeline):
     return kwargs
 
 
+def session_params(session_class, params):
+    """KedroSession.create's keyword for runtime params: Kedro 1.0 renamed extra_params to
+    runtime_params (kedro/framework/session/session.py, create())."""
+    if not params:
+        return {}
+    names = inspect.signature(session_class.create).parameters
+    return {"runtime_params" if "runtime_params" in names else "extra_params": params}
+
+
 def run(args):
     project_home = Path(os.environ.get("PROJECT_HOME") or Path.cwd()).resolve()
     log(f"running {', '.join(args.nodes)} of {project_home} (env {args.env or 'default'})")
@@ -94,7 +113,9 @@ def run(args):
 
         runner = load_runner(args.runner)
         bootstrap_project(project_home)
-        with KedroSession.create(project_path=project_home, env=args.env) as session:
+        with KedroSession.create(
+            project_path=project_home, env=args.env, **session_params(KedroSession, args.params)
+        ) as session:
             session.run(**run_arguments(KedroSession, args.nodes, runner, args.pipeline))
     except Exception as exc:
         traceback.print_exc(file=sys.stderr)

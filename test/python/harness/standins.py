@@ -187,9 +187,15 @@ def spark_submit_locally(dep: Deployment, args: list[str], image_root: Path) -> 
 
 
 def local_spark_submit(
-    dep: Deployment, main: Path, conf: list[str] | None = None, extra: list[str] | None = None
+    dep: Deployment,
+    main: Path,
+    conf: list[str] | None = None,
+    extra: list[str] | None = None,
+    args: list[str] | None = None,
 ) -> list[str]:
-    """spark-submit of a PySpark main file in local mode, as Dataproc runs a job's main file."""
+    """spark-submit of a PySpark main file in local mode, as Dataproc runs a job's main file
+    (`extra` options go before the main file; a job's or batch's `args` follow it, as Dataproc
+    passes them)."""
     confs = [part for c in (*SPARK_TUNING, *(conf or [])) for part in ("--conf", c)]
     return [
         str(dep.image_venv / "bin" / "spark-submit"),
@@ -198,6 +204,7 @@ def local_spark_submit(
         *confs,
         *(extra or []),
         str(main),
+        *(args or []),
     ]
 
 
@@ -297,7 +304,7 @@ def submit_job_execute(dep: Deployment):
         env["PROJECT_HOME"] = str(root / "opt" / dep.package)
         env["PYSPARK_PYTHON"] = env["PYSPARK_DRIVER_PYTHON"] = str(root / "venv" / "bin" / "python")
         properties = [f"{k}={v}" for k, v in pyspark.get("properties", {}).items()]
-        cmd = local_spark_submit(dep, main, properties)
+        cmd = local_spark_submit(dep, main, properties, args=list(pyspark.get("args", [])))
         if dep.run(f"job:{self.task_id}", cmd, work, env) != 0:
             raise TaskFailed(f"Dataproc job {self.task_id} failed: {dep.tail()}")
         return None
@@ -339,7 +346,9 @@ def batch_execute(dep: Deployment):
             env["PROJECT_HOME"] = str(home)  # the image's project; else the batch brings it
         env["PYSPARK_PYTHON"] = str(dep.image_venv / "bin" / "python")
         extra = batch_files(dep, batch["pyspark_batch"], root / "files")
-        cmd = local_spark_submit(dep, main, extra=extra)
+        cmd = local_spark_submit(
+            dep, main, extra=extra, args=list(batch["pyspark_batch"].get("args", []))
+        )
         code = dep.run(f"batch:{self.task_id}:{batch_id}", cmd, root, env)
         dep.batches[batch_id] = code
         if code != 0:
