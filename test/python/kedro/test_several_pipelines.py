@@ -65,14 +65,16 @@ def test_all_pipelines_export_and_compile_to_one_dag_each(tmp_path: Path):
     module = project / "src" / "spaceflights_spark" / "pipelines" / "reporting" / "pipeline.py"
     text = module.read_text()
     node_name = next(n["name"] for n in manifests["reporting"]["nodes"])
-    assert f'"{node_name}"' in text
-    module.write_text(text.replace(f'"{node_name}"', '"renamed_node"'))
+    short = node_name.rsplit(".", 1)[-1]  # the name in the module, without the namespace
+    assert f'"{short}"' in text
+    module.write_text(text.replace(f'"{short}"', '"renamed_node"'))
     stale = cli("manifest", *args, "--all", "--check", str(folder))
     assert stale.returncode == 1, stale.stderr
     lines = stale.stdout.splitlines()
     assert lines[0].startswith(f"{folder}: stale"), stale.stdout
     assert "  reporting.json: stale" in lines and "  data_processing.json: stale" not in lines
-    assert f"    nodes: 1 added (renamed_node), 1 removed ({node_name})" in lines, stale.stdout
+    renamed = node_name[: -len(short)] + "renamed_node"
+    assert f"    nodes: 1 added ({renamed}), 1 removed ({node_name})" in lines, stale.stdout
     assert {p.name: p.read_bytes() for p in folder.iterdir()} == before
     module.write_text(text)
 
