@@ -5,7 +5,7 @@
 #   usage: scripts/test-python-pulumi.sh [pytest args...]
 set -uo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-cd "$root"
+cd "$root" || exit 1
 
 "$root/scripts/pyenv.sh" pulumi || exit 1
 
