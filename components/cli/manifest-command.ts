@@ -1,4 +1,4 @@
-import { spawnSync } from "node:child_process";
+import { spawnSync, type SpawnSyncReturns } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -60,18 +60,7 @@ export function runManifest(args: readonly string[], io: Io): number {
       ? checkManifestFolder(checkFile, opts.all === true, python, forwarded, io)
       : checkManifest(checkFile, python, forwarded, io);
   }
-  const result = spawnSync(python, [exporterPath(), ...forwarded], {
-    encoding: "utf8",
-    maxBuffer: 512 * 1024 * 1024,
-  });
-  if (result.error) {
-    const code = (result.error as NodeJS.ErrnoException).code ?? String(result.error);
-    throw new InputError(
-      python,
-      "--python",
-      `expected a Python interpreter that can be run (${code})`,
-    );
-  }
+  const result = runExporter(python, [...forwarded]);
   if (result.stdout) io.stdout(result.stdout);
   if (result.stderr) io.stderr(result.stderr);
   return result.status ?? 1;
@@ -85,18 +74,7 @@ export function runManifest(args: readonly string[], io: Io): number {
 function checkManifest(file: string, python: string, forwarded: string[], io: Io): number {
   loadManifestFile(file); // an unreadable or invalid FILE is bad input (exit 2), before any export
   const committedText = fs.readFileSync(file, "utf8");
-  const result = spawnSync(python, [exporterPath(), ...forwarded], {
-    encoding: "utf8",
-    maxBuffer: 512 * 1024 * 1024,
-  });
-  if (result.error) {
-    const code = (result.error as NodeJS.ErrnoException).code ?? String(result.error);
-    throw new InputError(
-      python,
-      "--python",
-      `expected a Python interpreter that can be run (${code})`,
-    );
-  }
+  const result = runExporter(python, [...forwarded]);
   if (result.stderr) io.stderr(result.stderr);
   // The exporter said why on stderr; whatever its code, the check could not be made.
   if (result.status !== 0) return 2;
@@ -137,18 +115,7 @@ function checkManifestFolder(
   const committed = new Map(loadManifestSet(folder).map((m) => [path.basename(m.file), m]));
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), "kak-check-"));
   try {
-    const result = spawnSync(python, [exporterPath(), ...forwarded, "--out", scratch], {
-      encoding: "utf8",
-      maxBuffer: 64 * 1024 * 1024,
-    });
-    if (result.error) {
-      const code = (result.error as NodeJS.ErrnoException).code ?? String(result.error);
-      throw new InputError(
-        python,
-        "--python",
-        `expected a Python interpreter that can be run (${code})`,
-      );
-    }
+    const result = runExporter(python, [...forwarded, "--out", scratch]);
     if (result.stderr) io.stderr(result.stderr);
     if (result.status !== 0) return 2;
     const fresh = fs
@@ -191,4 +158,21 @@ function checkManifestFolder(
   } finally {
     fs.rmSync(scratch, { recursive: true, force: true });
   }
+}
+
+/** Runs the exporter under `python`; an interpreter that cannot be started is bad input. */
+function runExporter(python: string, args: string[]): SpawnSyncReturns<string> {
+  const result = spawnSync(python, [exporterPath(), ...args], {
+    encoding: "utf8",
+    maxBuffer: 512 * 1024 * 1024,
+  });
+  if (result.error) {
+    const code = (result.error as NodeJS.ErrnoException).code ?? String(result.error);
+    throw new InputError(
+      python,
+      "--python",
+      `expected a Python interpreter that can be run (${code})`,
+    );
+  }
+  return result;
 }

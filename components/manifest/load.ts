@@ -134,14 +134,27 @@ export function loadManifestSet(fileOrFolder: string): ManifestFile[] {
     );
   }
   const set = files.map((file) => ({ file, manifest: loadManifestFile(file) }));
-  const first = set[0]!;
+  checkManifestSet(set, "folder");
+  return set;
+}
+
+/**
+ * A set of manifests deploys together: one project, each pipeline once. `scope` names what
+ * holds them in the message (a manifest folder, or a component's `manifests`).
+ */
+export function checkManifestSet(
+  set: readonly ManifestFile[],
+  scope: "folder" | "component",
+): void {
+  const first = set[0];
+  if (first === undefined) return;
   const byPipeline = new Map<string, string>();
   for (const { file, manifest } of set) {
     if (manifest.project.name !== first.manifest.project.name) {
       throw new InputError(
         file,
         "project.name",
-        `expected ${JSON.stringify(first.manifest.project.name)} as in ${first.file} (one project per folder), got ${JSON.stringify(manifest.project.name)}`,
+        `expected ${JSON.stringify(first.manifest.project.name)} as in ${first.file} (one project per ${scope}), got ${JSON.stringify(manifest.project.name)}`,
       );
     }
     const other = byPipeline.get(manifest.pipeline);
@@ -154,5 +167,4 @@ export function loadManifestSet(fileOrFolder: string): ManifestFile[] {
     }
     byPipeline.set(manifest.pipeline, file);
   }
-  return set;
 }

@@ -1,7 +1,7 @@
 import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
 import { InputError } from "../common/errors";
-import { loadManifestSet, type ManifestFile } from "../manifest/load";
+import { checkManifestSet, loadManifestSet, type ManifestFile } from "../manifest/load";
 import { pipelineKey } from "../rendering/names";
 import {
   KedroAirflowDeployment,
@@ -128,26 +128,7 @@ export function pipelineManifests(args: KedroAirflowPipelinesArgs): ManifestFile
     );
   }
   const set = args.manifests.flatMap((entry) => loadManifestSet(entry));
-  const byPipeline = new Map<string, string>();
-  for (const { file, manifest } of set) {
-    const first = set[0]!;
-    if (manifest.project.name !== first.manifest.project.name) {
-      throw new InputError(
-        file,
-        "project.name",
-        `expected ${JSON.stringify(first.manifest.project.name)} as in ${first.file} (one project per component), got ${JSON.stringify(manifest.project.name)}`,
-      );
-    }
-    const other = byPipeline.get(manifest.pipeline);
-    if (other !== undefined) {
-      throw new InputError(
-        file,
-        "pipeline",
-        `pipeline ${JSON.stringify(manifest.pipeline)} is also in ${other}; each pipeline once`,
-      );
-    }
-    byPipeline.set(manifest.pipeline, file);
-  }
+  checkManifestSet(set, "component");
   return [...set].sort((a, b) =>
     a.manifest.pipeline < b.manifest.pipeline
       ? -1
