@@ -478,30 +478,34 @@ def load_run_config(config_loader: Any, run_env: str | None) -> dict[str, Any] |
     return _json_ready(run_config, "run_config")
 
 
-def build_manifest(project: Path, env: str | None, pipeline_name: str) -> dict[str, Any]:
-    """Imports the project through Kedro and collects the manifest. Raises ExportError."""
+def _bootstrap(project: Path) -> Any:
+    """Kedro's bootstrap_project on `project`, with every failure as one ExportError: not a
+    folder, not a Kedro project, Kedro not importable by this Python, an import error."""
     if not project.is_dir():
         raise ExportError("not a directory")
     if not (project / "pyproject.toml").is_file():
         raise ExportError("not a Kedro project (no pyproject.toml)")
-
     with _Stage("importing Kedro"):
         try:
-            import kedro
+            from kedro.framework.startup import bootstrap_project
         except ImportError as exc:
             raise ExportError(
                 f"Kedro is not importable by {sys.executable} ({_describe(exc)}); "
                 "run the exporter with the Python that runs the project"
             ) from exc
-        from kedro.framework.startup import bootstrap_project
-
     with _Stage("reading the project metadata"):
         try:
-            metadata = bootstrap_project(project)
+            return bootstrap_project(project)
         except RuntimeError as exc:  # no [tool.kedro] section, missing keys, ...
             raise ExportError(f"not a Kedro project ({_one_line(str(exc))})") from exc
         except ImportError as exc:
             raise ExportError(f"{_describe(exc)} while importing the project") from exc
+
+
+def build_manifest(project: Path, env: str | None, pipeline_name: str) -> dict[str, Any]:
+    """Imports the project through Kedro and collects the manifest. Raises ExportError."""
+    metadata = _bootstrap(project)
+    import kedro  # importable: _bootstrap checked it
 
     warnings: list[str] = []
     with _Stage("importing the project"):
@@ -610,25 +614,7 @@ def pipeline_key(name: str) -> str:
 
 def registered_pipelines(project: Path) -> list[str]:
     """The project's registered pipeline names, sorted. Raises ExportError."""
-    if not project.is_dir():
-        raise ExportError("not a directory")
-    if not (project / "pyproject.toml").is_file():
-        raise ExportError("not a Kedro project (no pyproject.toml)")
-    with _Stage("importing Kedro"):
-        try:
-            from kedro.framework.startup import bootstrap_project
-        except ImportError as exc:
-            raise ExportError(
-                f"Kedro is not importable by {sys.executable} ({_describe(exc)}); "
-                "run the exporter with the Python that runs the project"
-            ) from exc
-    with _Stage("reading the project metadata"):
-        try:
-            bootstrap_project(project)
-        except RuntimeError as exc:
-            raise ExportError(f"not a Kedro project ({_one_line(str(exc))})") from exc
-        except ImportError as exc:
-            raise ExportError(f"{_describe(exc)} while importing the project") from exc
+    _bootstrap(project)
     with _Stage("importing the project's pipelines"):
         from kedro.framework.project import pipelines
 

@@ -148,6 +148,21 @@ def seed_raw_data(project: Path, data_root: Path) -> None:
     shutil.copytree(project / "data" / "01_raw", data_root / "01_raw")
 
 
+def export_in_image(
+    image_venv: Path, source: Path, tmp: Path, *args: str, env: dict | None = None
+) -> None:
+    """The manifest export as a user's CI runs it: the image's Kedro, a bare environment."""
+    export = subprocess.run(
+        [str(image_venv / "bin" / "python"), str(EXPORTER), "--project", str(source), *args],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+        env={"PATH": "/usr/bin:/bin", "HOME": str(tmp), **QUIET, **(env or {})},
+    )
+    assert export.returncode == 0, export.stderr
+
+
 def build(
     tmp: Path,
     backend: str,
@@ -164,18 +179,7 @@ def build(
         kedro_package(source, image_venv)
 
     manifest = tmp / "manifest.json"
-    export = subprocess.run(
-        [
-            *(str(image_venv / "bin" / "python"), str(EXPORTER), "--project", str(source)),
-            *("--env", "cloud", "--out", str(manifest)),
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=300,
-        env={"PATH": "/usr/bin:/bin", "HOME": str(tmp), **QUIET},
-    )
-    assert export.returncode == 0, export.stderr
+    export_in_image(image_venv, source, tmp, "--env", "cloud", "--out", str(manifest))
     config = tmp / "airflow-k8s.yaml"
     config.write_text(yaml.safe_dump(run_config(backend, packaging), sort_keys=False))
     compiled = tmp / "compiled"
@@ -276,18 +280,17 @@ def build_pipelines(
     source = clean_checkout(tmp / "source" / PACKAGE)
     for_kedro(source, kedro_version(image_venv))
     manifests = tmp / "manifests"
-    export = subprocess.run(
-        [
-            *(str(image_venv / "bin" / "python"), str(EXPORTER), "--project", str(source)),
-            *("--env", "cloud", "--pipeline", ",".join(pipelines), "--out", str(manifests)),
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=300,
-        env={"PATH": "/usr/bin:/bin", "HOME": str(tmp), **QUIET},
+    export_in_image(
+        image_venv,
+        source,
+        tmp,
+        "--env",
+        "cloud",
+        "--pipeline",
+        ",".join(pipelines),
+        "--out",
+        str(manifests),
     )
-    assert export.returncode == 0, export.stderr
     config = tmp / "airflow-k8s.yaml"
     config.write_text(yaml.safe_dump(run_config(backend), sort_keys=False))
     compiled = tmp / "compiled"

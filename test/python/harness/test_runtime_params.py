@@ -16,13 +16,12 @@ from __future__ import annotations
 import datetime as dt
 import json
 import shutil
-import subprocess
 from pathlib import Path
 
 import driver
 import standins
 import yaml
-from deploy import EXPORTER, QUIET, for_kedro, kedro_version, node_cli
+from deploy import export_in_image, for_kedro, kedro_version, node_cli
 from standins import Deployment
 
 REPO = Path(__file__).resolve().parents[3]
@@ -63,18 +62,10 @@ def deploy(tmp: Path, backend: str, image_venv: Path, dags_folder: Path):
     shutil.copytree(PROBE, source)
     for_kedro(source, kedro_version(image_venv))
     manifest = tmp / "manifest.json"
-    export = subprocess.run(
-        [
-            *(str(image_venv / "bin" / "python"), str(EXPORTER), "--project", str(source)),
-            *("--env", "probe", "--out", str(manifest)),
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=300,
-        env={"PATH": "/usr/bin:/bin", "HOME": str(tmp), "PROBE_DATA_ROOT": "unused", **QUIET},
-    )
-    assert export.returncode == 0, export.stderr
+    export_in_image(
+        image_venv, source, tmp, "--env", "probe", "--out", str(manifest),
+        env={"PROBE_DATA_ROOT": "unused"},
+    )  # fmt: skip
     config = tmp / "airflow-k8s.yaml"
     config.write_text(yaml.safe_dump(run_config(backend), sort_keys=False))
     compiled = tmp / "compiled"
