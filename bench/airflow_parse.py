@@ -15,8 +15,8 @@ import is not charged to the file; with --cold it does not, and parses once, whi
 scheduler's DAG processor pays for a file in a fresh process. Times are DagBag's own per-file
 figure (`dagbag_stats[].duration`) and the wall time of the DagBag constructor.
 
-Airflow gets a throw-away AIRFLOW_HOME (python/tools/dagcheck.py's isolation), so nothing on the
-machine is read or written.
+Airflow gets a throw-away AIRFLOW_HOME (test/python/tools/dagcheck.py's isolation), so nothing
+on the machine is read or written.
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "python" / "tools"))
+sys.path.insert(0, str(ROOT / "test" / "python" / "tools"))
 
 import dagcheck  # noqa: E402  (the repository's own Airflow isolation and DagBag lookup)
 

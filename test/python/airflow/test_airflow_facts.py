@@ -1,6 +1,6 @@
 """Checks the facts docs/airflow-compat.md states, against the Airflow installed in this Python.
 
-Runs python/tools/airflow_facts.py (which asks the installed classes) and asserts the facts the
+Runs test/python/tools/airflow_facts.py (which asks the installed classes) and asserts the facts the
 DAG generator relies on, for whichever Airflow line this virtualenv holds.
 """
 
@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[3]
-FACTS = ROOT / "python" / "tools" / "airflow_facts.py"
+FACTS = ROOT / "test" / "python" / "tools" / "airflow_facts.py"
 
 
 @pytest.fixture(scope="module")

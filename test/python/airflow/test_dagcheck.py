@@ -1,4 +1,4 @@
-"""Runs python/tools/dagcheck.py on the fixture DAGs under the Airflow installed in this Python.
+"""Runs test/python/tools/dagcheck.py on the fixture DAGs under the Airflow of this Python.
 
 scripts/test-python-airflow.sh runs this file once with the Airflow 2 virtualenv and once with
 the Airflow 3 one. Nothing here is skipped: without Airflow every test fails.
@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[3]
-DAGCHECK = ROOT / "python" / "tools" / "dagcheck.py"
+DAGCHECK = ROOT / "test" / "python" / "tools" / "dagcheck.py"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
 # Dataproc cluster names: lowercase letter first, then letters, digits, hyphens; at most 51

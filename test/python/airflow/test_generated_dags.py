@@ -16,7 +16,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[3]
 CLI = ROOT / "dist" / "components" / "cli" / "main.js"
-DAGCHECK = ROOT / "python" / "tools" / "dagcheck.py"
+DAGCHECK = ROOT / "test" / "python" / "tools" / "dagcheck.py"
 FIXTURES = ROOT / "test" / "fixtures" / "compile"
 EXAMPLE = ROOT / "examples" / "spaceflights_spark"
 HOSTILE = FIXTURES / "hostile.manifest.json"

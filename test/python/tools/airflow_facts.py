@@ -2,7 +2,7 @@
 
 Usage (with the python of a virtualenv that has Airflow and the providers installed):
 
-    python python/tools/airflow_facts.py [--json OUT]
+    python test/python/tools/airflow_facts.py [--json OUT]
 
 Every fact comes from the installed classes (signatures, template_fields, what a constructor
 accepts or rejects), never from documentation. docs/airflow-compat.md is written from the output

@@ -2,7 +2,7 @@
 
 Usage (with the python of a virtualenv that has Airflow 2.x or 3.x installed):
 
-    python python/tools/dagcheck.py DAG_FOLDER_OR_FILE [--json OUT] [--render]
+    python test/python/tools/dagcheck.py DAG_FOLDER_OR_FILE [--json OUT] [--render]
                                    [--run-id RUN_ID] [--logical-date ISO|none]
                                    [--timeout SECONDS] [--keep-home]
 
