@@ -32,20 +32,26 @@ def log(message):
 
 
 def split_node_names(text):
-    """Splits on commas outside square brackets (Kedro 0.18 default names hold "[a,b]")."""
+    """Kedro's own `--nodes` rule (kedro.framework.cli.utils.split_node_names, 0.19 and 1.x).
+
+    Commas outside square brackets split (generated names such as "f([a,b]) -> [c]" keep
+    theirs), the bracket depth may go negative, names are stripped, and a comma that would end
+    an empty name stays text. The DAG joins names with the same rule
+    (components/rendering/kedro-args.ts); test/node-names.test.ts holds the two to each other
+    and test/python/kedro/test_run_scripts.py this one to Kedro's.
+    """
     names, current, depth = [], "", 0
-    for char in text:
+    for char in text + ",":
         if char == "[":
             depth += 1
         elif char == "]":
-            depth = max(depth - 1, 0)
-        if char == "," and depth == 0:
+            depth -= 1
+        if char == "," and depth == 0 and current:
             names.append(current.strip())
             current = ""
         else:
             current += char
-    names.append(current.strip())
-    return [name for name in names if name]
+    return names
 
 
 def parse_args(argv):
@@ -72,8 +78,8 @@ def parse_args(argv):
     if not isinstance(args.params, dict):
         parser.error("--params-json must be a JSON object")
     args.nodes = [name for text in args.nodes for name in split_node_names(text)]
-    if not args.nodes:
-        parser.error("--node names no node")
+    if not args.nodes or "" in args.nodes:
+        parser.error("--node names no node (or an empty name)")
     return args
 
 

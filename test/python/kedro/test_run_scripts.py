@@ -10,6 +10,7 @@ import ast
 import importlib.util
 import inspect
 import py_compile
+import random
 import re
 import shutil
 import subprocess
@@ -152,10 +153,22 @@ def test_k8s_runner_arguments():
     assert type(runner.load_runner("kedro.runner.SequentialRunner")).__name__ == (
         "SequentialRunner"
     )
-    for bad in (["run"], ["run", "--node", ","], ["go", "--node", "a"], []):
+    for bad in (["run"], ["run", "--node", " ,"], ["go", "--node", "a"], []):
         with pytest.raises(SystemExit) as exc:
             runner.parse_args(bad)
         assert exc.value.code == 2
+
+
+def test_k8s_runner_splits_node_names_as_kedro_does():
+    """The runner reads `--node` with Kedro's own rule, on strings made to break it."""
+    from kedro.framework.cli.utils import split_node_names as kedro_split
+
+    runner = load_module(K8S_RUNNER, "k8s_runner_split")
+    rng = random.Random(12)
+    cases = ["x],y", "a,,b", "a]b,[c,d]", " ,", ",", "]a[,b", "f([a,b]) -> [c],g", ""]
+    cases += ["".join(rng.choice("[], ab") for _ in range(rng.randrange(12))) for _ in range(3000)]
+    for text in cases:
+        assert runner.split_node_names(text) == kedro_split(None, None, text), repr(text)
 
 
 def run_script(args: list[str], project: Path, **env: str) -> subprocess.CompletedProcess:
