@@ -3,6 +3,7 @@ import type * as Yaml from "yaml";
 import runConfigSchema from "../../docs/run-config.schema.json";
 import { InputError } from "../common/errors";
 import { assertValid, compileSchema } from "../common/schema";
+import { checkComposer, COMPOSER3_NAMESPACE, type ComposerVersion } from "./composer";
 import { scheduleProblem, startDateProblem } from "./schedule";
 import { normaliseParams, type RawParam } from "./params";
 import {
@@ -137,10 +138,13 @@ export function normaliseRunConfig(data: unknown, source: string): RunConfig {
   const raw = (data as { run_config?: RawRunConfig }).run_config ?? {};
   const spark = raw.spark ?? {};
   checkSchedule(raw, source);
+  checkComposer(raw, source);
+  const composerVersion = raw.composer_version ?? null;
   return {
     image: raw.image ?? null,
     imagePullPolicy: raw.image_pull_policy ?? "IfNotPresent",
-    namespace: raw.namespace ?? null,
+    namespace: raw.namespace ?? (composerVersion === 3 ? COMPOSER3_NAMESPACE : null),
+    composerVersion,
     experimentName: raw.experiment_name ?? null,
     runName: raw.run_name ?? raw.experiment_name ?? null,
     cronExpression: raw.cron_expression === undefined ? "@daily" : raw.cron_expression,
@@ -256,6 +260,7 @@ interface RawSpark {
 }
 
 type RawRunConfig = {
+  composer_version?: ComposerVersion;
   image?: string;
   image_pull_policy?: "Always" | "IfNotPresent" | "Never";
   namespace?: string;

@@ -4,6 +4,7 @@
  * `loadRunConfig*` turn it into this normalised, camelCase shape with every default filled.
  */
 
+import type { ComposerVersion } from "./composer";
 import type { RuntimeParam } from "./params";
 export type Packaging = "archive" | "kedro-package";
 
@@ -13,7 +14,10 @@ export interface RunConfig {
   /** Image of the pods that run default groups. Required to render pods, not to plan. */
   image: string | null;
   imagePullPolicy: "Always" | "IfNotPresent" | "Never";
+  /** Pods' namespace; `composer-user-workloads` by default on Composer 3, else null (`default`). */
   namespace: string | null;
+  /** `composer_version`; null when the config does not say (treated as Composer 2). */
+  composerVersion: ComposerVersion | null;
   experimentName: string | null;
   /** The DAG id; defaults to experiment_name, then to the project name. */
   runName: string | null;

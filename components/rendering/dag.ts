@@ -673,7 +673,8 @@ export function sparkOnK8sAccounts(config: RunConfig): {
 } {
   const k = config.spark.clusterConfig as K8sSparkSettings;
   return {
-    namespace: k.namespace ?? config.namespace ?? "default",
+    // On Composer 3 the pods' namespace is Composer's own; Spark runs in another cluster.
+    namespace: k.namespace ?? (config.composerVersion === 3 ? null : config.namespace) ?? "default",
     submit: k.submit_service_account ?? config.serviceAccountName ?? "kedro-spark-submit",
     driver: k.driver_service_account ?? config.serviceAccountName ?? "kedro-spark-driver",
   };

@@ -15,6 +15,7 @@ import { contentHash } from "../rendering/names";
 import { deploymentNames, type DeploymentNames, type SparkAccountRole } from "./identity";
 import { prepareDeployment, type PreparedDeployment } from "./prepare";
 import { SPARK_ROLE_RULES } from "./rbac";
+import { composerMismatch, type ComposerVersion } from "../config/composer";
 
 /** The component's type token, as Python, Go, C# and YAML programs name it. */
 export const COMPONENT_TYPE = "kedro-airflow-k8s:index:KedroAirflowDeployment";
@@ -344,7 +345,7 @@ export class KedroAirflowDeployment extends pulumi.ComponentResource {
 
     // The DAG: one object name per deployment, updated in place when its text changes (see
     // docs/deployment.md), uploaded only after every artifact and the RBAC exist.
-    const folder = dagFolderOf(input, this);
+    const folder = dagFolderOf(input, prepared.config.composerVersion, this);
     const dagText = resolve(compiled.dag.content);
     this.dagObject = new gcp.storage.BucketObject(
       `${name}-dag`,
@@ -474,9 +475,13 @@ export function parseDagFolder(dagGcsPrefix: string): { bucket: string; prefix: 
   return { bucket: match[1]!, prefix: normalisePrefix(match[2] ?? "") };
 }
 
-/** Where the DAG goes: a bucket and folder given, or the Composer environment's DAG folder. */
+/**
+ * Where the DAG goes: a bucket and folder given, or the Composer environment's DAG folder,
+ * once the environment's Composer version agrees with the run config's.
+ */
 function dagFolderOf(
   args: KedroAirflowDeploymentTsArgs,
+  composerVersion: ComposerVersion | null,
   parent: pulumi.Resource,
 ): { bucket: pulumi.Output<string>; prefix: pulumi.Output<string> } {
   const env = args.composerEnvironment;
@@ -490,21 +495,41 @@ function dagFolderOf(
     });
     return { bucket: pulumi.output(args.dagBucket!), prefix };
   }
-  // A resource created (or read with Environment.get) in this stack, or the result of
-  // gcp.composer.getEnvironmentOutput for an environment managed elsewhere.
-  const gcsPrefix = gcp.composer.Environment.isInstance(env)
-    ? env.config.apply((c) => c?.dagGcsPrefix)
-    : pulumi.output(env).apply((e) => e.configs?.[0]?.dagGcsPrefix);
-  const folder = gcsPrefix.apply((prefix): { bucket: string; prefix: string } => {
-    if (prefix) return parseDagFolder(prefix);
-    // Before the environment exists (a first preview) its DAG folder is simply not known yet.
-    if (pulumi.runtime.isDryRun()) return pulumi.unknown as never;
-    throw new pulumi.ResourceError(
-      "args.composerEnvironment: config.dagGcsPrefix is empty: the environment reports no DAG folder",
-      parent,
-    );
-  });
+  const folder = environmentFacts(env).apply(
+    ({ prefix, imageVersion }): { bucket: string; prefix: string } => {
+      // Checked where the DAG's bucket is read, so the DAG object never uploads without it.
+      const mismatch = composerMismatch(imageVersion, composerVersion);
+      if (mismatch !== null)
+        throw new pulumi.ResourceError(`args.composerEnvironment: ${mismatch}`, parent);
+      if (prefix) return parseDagFolder(prefix);
+      // Before the environment exists (a first preview) its DAG folder is simply not known yet.
+      if (pulumi.runtime.isDryRun()) return pulumi.unknown as never;
+      throw new pulumi.ResourceError(
+        "args.composerEnvironment: config.dagGcsPrefix is empty: the environment reports no DAG folder",
+        parent,
+      );
+    },
+  );
   return { bucket: folder.apply((f) => f.bucket), prefix: folder.apply((f) => f.prefix) };
+}
+
+/**
+ * The DAG folder and image version of a Composer environment: a resource created (or read with
+ * Environment.get) in this stack, or the result of gcp.composer.getEnvironmentOutput for an
+ * environment managed elsewhere.
+ */
+export function environmentFacts(
+  env: NonNullable<KedroAirflowDeploymentTsArgs["composerEnvironment"]>,
+): pulumi.Output<{ prefix: string | undefined; imageVersion: string | undefined }> {
+  return gcp.composer.Environment.isInstance(env)
+    ? env.config.apply((c) => ({
+        prefix: c?.dagGcsPrefix,
+        imageVersion: c?.softwareConfig?.imageVersion,
+      }))
+    : pulumi.output(env).apply((e) => ({
+        prefix: e.configs?.[0]?.dagGcsPrefix,
+        imageVersion: e.configs?.[0]?.softwareConfigs?.[0]?.imageVersion,
+      }));
 }
 
 /** Input mistakes become ResourceErrors on the component; anything else keeps its stack. */
