@@ -30,7 +30,7 @@ export function runPlan(args: readonly string[], io: Io): number {
   const mermaid = mermaidFile === undefined ? undefined : planToMermaid(plan);
   const out = opts.json
     ? planToJson(plan)
-    : planToText(plan, describeRunConfigOrigin(chosen.origin));
+    : planToText(plan, describeRunConfigOrigin(chosen.origin), runConfig.spark.type);
   if (mermaidFile !== undefined) writeFileAtomic(mermaidFile, mermaid!, "--mermaid");
   io.stdout(out);
   for (const key of runConfig.ignoredKeys) {
@@ -72,7 +72,13 @@ function runPlanSeveral(
         2,
       )}\n`
     : plans
-        .map((plan, i) => planToText(plan, describeRunConfigOrigin(chosen[i]!.origin)))
+        .map((plan, i) =>
+          planToText(
+            plan,
+            describeRunConfigOrigin(chosen[i]!.origin),
+            chosen[i]!.config.spark.type,
+          ),
+        )
         .join("\n");
   io.stdout(out);
   const warned = new Set<string>();

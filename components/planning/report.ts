@@ -1,3 +1,5 @@
+import type { SparkBackend } from "../config/types";
+import { clusterWindow } from "./cluster-window";
 import type { Plan } from "./plan";
 
 /** The plan as `--json` prints it: the documented keys first, deterministic key order. */
@@ -21,9 +23,10 @@ export function planToJson(plan: Plan): string {
 
 /**
  * A readable listing: each group, its kind, what it waits for, its nodes and why; `source`
- * (which run config was used) goes under the title.
+ * (which run config was used) goes under the title; with the Spark backend, what the Spark
+ * jobs cost besides themselves (a Dataproc cluster's window and the tasks it may idle through).
  */
-export function planToText(plan: Plan, source?: string): string {
+export function planToText(plan: Plan, source?: string, backend?: SparkBackend | null): string {
   const lines: string[] = [];
   const c = plan.counts;
   lines.push(`Plan for ${plan.project}, pipeline ${plan.pipeline}`);
@@ -49,7 +52,42 @@ export function planToText(plan: Plan, source?: string): string {
       `(${count(c.sparkJobs, "Spark job")}, ${count(pods, "pod")}); ${count(c.sparkNodes, "Spark node")}, ` +
       `${count(c.defaultNodesInSparkGroups, "default node")} inside Spark jobs; longest chain ${count(c.longestChain, "task")}`,
   );
+  if (backend !== undefined && c.sparkJobs > 0) lines.push(backendLine(plan, backend));
   return `${lines.join("\n")}\n`;
+}
+
+/** At most this many names in a one-line list. */
+const LISTED = 5;
+
+function listed(names: string[]): string {
+  const shown = names.slice(0, LISTED).join(", ");
+  return names.length > LISTED ? `${shown}, ... (${names.length - LISTED} more)` : shown;
+}
+
+/** One line on the cost of the Spark backend beyond the jobs themselves. */
+function backendLine(plan: Plan, backend: SparkBackend | null): string {
+  switch (backend) {
+    case "dataproc": {
+      const window = clusterWindow(plan)!;
+      const after =
+        window.createAfter.length === 0
+          ? "at the start of the run"
+          : `after ${listed(window.createAfter)}`;
+      const idle =
+        window.idleTasks.length === 0
+          ? "no pod runs while it waits"
+          : `up to ${count(window.idleTasks.length, "pod")} may run while it waits for them: ${listed(window.idleTasks)}`;
+      return `dataproc: one cluster per run, created ${after}, deleted after the last Spark job; ${idle}`;
+    }
+    case "dataproc-serverless":
+      return "dataproc-serverless: one batch per Spark job, no cluster to sit idle";
+    case "kubernetes":
+      return "kubernetes: one driver per Spark job, no cluster to sit idle";
+    case "custom":
+      return "custom: the factory's cluster tasks, if any, are as the factory writes them";
+    case null:
+      return "no Spark backend: run_config.spark.type is not set (needed to compile)";
+  }
 }
 
 function count(n: number, noun: string): string {

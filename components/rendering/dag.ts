@@ -1,6 +1,7 @@
 import { InputError } from "../common/errors";
 import type { ResourceProfile, RunConfig } from "../config/types";
 import type { Manifest } from "../manifest/types";
+import { clusterWindow } from "../planning/cluster-window";
 import type { Plan, PlanGroup } from "../planning/plan";
 import type { SparkOperatorFactory } from "./factory";
 import { joinNodeNames } from "./kedro-args";
@@ -260,6 +261,11 @@ export function buildDagView(inputs: DagInputs): DagView {
         docMd: null,
         createCluster: { projectId: pid, region: reg, clusterName, clusterConfig },
       });
+      // Just in time: after the tasks every earliest Spark job waits for anyway (see
+      // planning/cluster-window.ts), so the cluster never bills through them.
+      for (const up of clusterWindow(plan)!.createAfter) {
+        edges.push({ from: varOf(groupIndex.get(up)!), to: "create_cluster" });
+      }
       plan.groups.forEach((group, g) => {
         if (group.kind !== "spark") return;
         tasks.push({
@@ -444,10 +450,12 @@ export function buildDagView(inputs: DagInputs): DagView {
   plan.groups.forEach((group, g) => {
     for (const up of group.upstream) edges.push({ from: varOf(groupIndex.get(up)!), to: varOf(g) });
   });
-  // Tasks read in plan order: the cluster first, the groups as planned, then the closing tasks.
+  // Tasks read in plan order: the groups as planned, the cluster just before the first Spark
+  // job (it waits for the tasks before it), then the closing tasks.
+  const firstSpark = plan.groups.findIndex((g) => g.kind === "spark");
   const rank = (t: TaskView) =>
     t.var === "create_cluster"
-      ? -1
+      ? firstSpark - 0.5
       : t.var.startsWith("task_")
         ? Number(t.var.slice(5))
         : plan.groups.length + (t.var === "delete_cluster" ? 0 : 1);

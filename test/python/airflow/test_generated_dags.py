@@ -95,6 +95,29 @@ def generated(request, tmp_path_factory):
     return {"kind": kind, "summary": summary, "plan": plan, "loaded": loaded}
 
 
+def cluster_created_after(plan: dict) -> list[str]:
+    """The nearest common ancestors of the Spark jobs that have no Spark job upstream."""
+    groups = {g["name"]: g for g in plan["groups"]}
+
+    def ancestors(name: str) -> set[str]:
+        found, todo = set(), list(groups[name]["upstream"])
+        while todo:
+            up = todo.pop()
+            if up not in found:
+                found.add(up)
+                todo.extend(groups[up]["upstream"])
+        return found
+
+    above = {name: ancestors(name) for name in groups}
+    earliest = [
+        name
+        for name, g in groups.items()
+        if g["kind"] == "spark" and not any(groups[a]["kind"] == "spark" for a in above[name])
+    ]
+    common = set.intersection(*(above[e] for e in earliest))
+    return sorted(c for c in common if not any(c in above[d] for d in common))
+
+
 def test_imports_without_errors(generated):
     loaded = generated["loaded"]
     assert loaded["importErrors"] == {}
@@ -133,8 +156,12 @@ def test_tasks_and_edges_match_the_plan(generated):
     if spark and kind == "custom":
         assert set(tasks["spark_jobs_succeeded"]["upstream"]) == spark_ids
         assert tasks["spark_jobs_succeeded"]["triggerRule"] == "all_success"
-    if has_cluster:
+    if has_cluster and kind == "custom":
         assert tasks["create_spark_cluster"]["upstream"] == []
+    if has_cluster and kind == "dataproc":
+        # Just in time: after the nearest tasks that every earliest Spark job waits for.
+        expected_after = {ids[name] for name in cluster_created_after(plan)}
+        assert set(tasks["create_spark_cluster"]["upstream"]) == expected_after
     if has_cluster and kind == "dataproc":
         # Airflow's setup and teardown: the cluster goes whatever the jobs did, and clearing
         # a job clears them too; the run's state comes from the jobs.

@@ -1,0 +1,80 @@
+import type { Plan } from "./plan";
+
+/**
+ * When a per-run Spark cluster (Dataproc) is needed, from the plan alone. The cluster is of no
+ * use before the first Spark job can start, and every job waits for its own ancestors anyway,
+ * so creating it after the tasks that are ancestors of *every* earliest Spark job (a job with no
+ * Spark job upstream) never delays a job and shortens the time it sits idle.
+ */
+export interface ClusterWindow {
+  /**
+   * The groups the cluster's creation waits for: the nearest common ancestors of the earliest
+   * Spark jobs (none when they share no ancestor: the cluster starts with the run).
+   */
+  createAfter: string[];
+  /**
+   * Pod groups that may run while the cluster is up and a Spark job waits for them (each is an
+   * ancestor of some Spark job but not of the cluster's creation): an upper bound on the tasks
+   * during which the cluster can sit idle, in plan order.
+   */
+  idleTasks: string[];
+}
+
+/** The cluster window of a plan, or null when it has no Spark group. Linear per earliest job. */
+export function clusterWindow(plan: Plan): ClusterWindow | null {
+  const n = plan.groups.length;
+  const index = new Map(plan.groups.map((g, i) => [g.name, i]));
+  const ups = plan.groups.map((g) => g.upstream.map((u) => index.get(u)!));
+  const spark = plan.groups.map((g) => g.kind === "spark");
+  if (!spark.includes(true)) return null;
+
+  // Plan order is topological: one forward pass finds the jobs with a Spark job upstream.
+  const sparkAbove = new Array<boolean>(n).fill(false);
+  for (let g = 0; g < n; g++) {
+    sparkAbove[g] = ups[g]!.some((u) => spark[u] || sparkAbove[u]);
+  }
+  const earliest: number[] = [];
+  for (let g = 0; g < n; g++) if (spark[g] && !sparkAbove[g]) earliest.push(g);
+
+  // Common ancestors: start from the first job's, intersect with each next one's; stop once
+  // nothing is left (the usual case when jobs are independent).
+  let common: Uint8Array | null = null;
+  for (const job of earliest) {
+    const mine = ancestors(ups, [job], n);
+    if (common === null) common = mine;
+    else for (let g = 0; g < n; g++) common[g] = common[g]! & mine[g]!;
+    if (!common.includes(1)) break;
+  }
+  const inCommon = common!;
+  // The nearest ones: common ancestors that no other common ancestor waits for.
+  const waitedFor = new Uint8Array(n);
+  for (let g = 0; g < n; g++) if (inCommon[g]) for (const u of ups[g]!) waitedFor[u] = 1;
+  const createAfter: string[] = [];
+  for (let g = 0; g < n; g++)
+    if (inCommon[g] && !waitedFor[g]) createAfter.push(plan.groups[g]!.name);
+
+  const aboveSomeJob = ancestors(
+    ups,
+    plan.groups.flatMap((_, g) => (spark[g] ? [g] : [])),
+    n,
+  );
+  const idleTasks: string[] = [];
+  for (let g = 0; g < n; g++) {
+    if (!spark[g] && aboveSomeJob[g] && !inCommon[g]) idleTasks.push(plan.groups[g]!.name);
+  }
+  return { createAfter, idleTasks };
+}
+
+/** 1 for every proper ancestor of the starts (a walk up the upstream lists). */
+function ancestors(ups: number[][], starts: number[], n: number): Uint8Array {
+  const seen = new Uint8Array(n);
+  const stack: number[] = [];
+  for (const s of starts) for (const u of ups[s]!) stack.push(u);
+  while (stack.length > 0) {
+    const g = stack.pop()!;
+    if (seen[g]) continue;
+    seen[g] = 1;
+    for (const u of ups[g]!) if (!seen[u]) stack.push(u);
+  }
+  return seen;
+}
