@@ -5,6 +5,7 @@ import { InputError } from "../common/errors";
 import { assertValid, compileSchema } from "../common/schema";
 import { scheduleProblem, startDateProblem } from "./schedule";
 import { normaliseParams, type RawParam } from "./params";
+import { normalisePolicies, parseDuration, type RawDuration, type RawPolicy } from "./policies";
 import {
   DEFAULT_START_DATE,
   type Quantities,
@@ -18,7 +19,6 @@ const validateRunConfig = compileSchema("run-config", runConfigSchema);
 
 /** Keys of the seed plugin's run_config that we accept (so old files load) but do not use. */
 const SEED_ONLY_KEYS = [
-  "startup_timeout",
   "startup_time",
   "volume",
   "variables_params",
@@ -162,6 +162,8 @@ export function normaliseRunConfig(data: unknown, source: string): RunConfig {
         resourceProfile(profile),
       ]),
     ),
+    policies: normalisePolicies(raw.policies, raw.startup_timeout, source),
+    dagrunTimeout: parseDuration(raw.dagrun_timeout, source, "run_config.dagrun_timeout", true),
     env: raw.env ?? null,
     sharedFilesystems: [...(raw.shared_filesystems ?? [])],
     packaging: raw.packaging ?? "archive",
@@ -281,4 +283,8 @@ type RawRunConfig = {
   env?: string | null;
   shared_filesystems?: string[];
   spark?: RawSpark;
+  policies?: Record<string, RawPolicy>;
+  /** The seed's pod startup timeout in seconds (a duration string here too). */
+  startup_timeout?: RawDuration;
+  dagrun_timeout?: RawDuration;
 } & Partial<Record<(typeof SEED_ONLY_KEYS)[number], unknown>>;
