@@ -64,10 +64,18 @@ export function parseDuration(
   if (value === undefined) return null;
   const seconds = durationSeconds(value);
   if (seconds === null) {
-    throw new InputError(source, path, `expected ${DURATION_EXPECTED}, got ${JSON.stringify(value)}`);
+    throw new InputError(
+      source,
+      path,
+      `expected ${DURATION_EXPECTED}, got ${JSON.stringify(value)}`,
+    );
   }
   if (positive && seconds === 0) {
-    throw new InputError(source, path, `expected a duration longer than zero, got ${JSON.stringify(value)}`);
+    throw new InputError(
+      source,
+      path,
+      `expected a duration longer than zero, got ${JSON.stringify(value)}`,
+    );
   }
   return seconds;
 }
@@ -76,7 +84,12 @@ function policyOf(raw: RawPolicy, source: string, path: string): TaskPolicy {
   return {
     retries: raw.retries ?? null,
     retryDelay: parseDuration(raw.retry_delay, source, `${path}.retry_delay`, false),
-    executionTimeout: parseDuration(raw.execution_timeout, source, `${path}.execution_timeout`, true),
+    executionTimeout: parseDuration(
+      raw.execution_timeout,
+      source,
+      `${path}.execution_timeout`,
+      true,
+    ),
     pool: raw.pool ?? null,
     priorityWeight: raw.priority_weight ?? null,
     startupTimeout: parseDuration(raw.startup_timeout, source, `${path}.startup_timeout`, true),

@@ -103,8 +103,7 @@ export function nodePolicy(
   const defaults = config.policies[DEFAULT_POLICY] ?? emptyPolicy();
   const out: TaskPolicy = {
     ...emptyPolicy(),
-    executionTimeout:
-      largest(profiles.map((p) => p.executionTimeout)) ?? defaults.executionTimeout,
+    executionTimeout: largest(profiles.map((p) => p.executionTimeout)) ?? defaults.executionTimeout,
     pool: onePool(
       profiles.map((p) => p.pool),
       (i) => `node ${JSON.stringify(node)} (tag policies.${names[i]!})`,
