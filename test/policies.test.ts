@@ -306,3 +306,53 @@ describe("compile: policies that the manifest's tags cannot use are one-line err
     );
   });
 });
+
+describe("compile: the DAG text", () => {
+  let tmp: string;
+  beforeEach(() => (tmp = fs.mkdtempSync(path.join(os.tmpdir(), "kak-policies-"))));
+  afterEach(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+  function dagText(policies: string): string {
+    const config = fs
+      .readFileSync(path.join(FIX, "k8s.yaml"), "utf8")
+      .replace("run_config:\n", `run_config:\n${policies}`);
+    fs.writeFileSync(path.join(tmp, "c.yaml"), config);
+    const out = path.join(tmp, `out${fs.readdirSync(tmp).length}`);
+    const r = cli([
+      "compile",
+      "--manifest",
+      path.join(FIX, "hostile.manifest.json"),
+      "--config",
+      path.join(tmp, "c.yaml"),
+      "--project",
+      path.join(FIX, "project"),
+      "--out",
+      out,
+      "--json",
+    ]);
+    expect(r.code).toBe(0);
+    return fs.readFileSync((JSON.parse(r.out) as { dag: string }).dag, "utf8");
+  }
+
+  it("writes default_args and dagrun_timeout on the DAG, and each pod's startup timeout", () => {
+    const text = dagText(
+      "  dagrun_timeout: 1d\n  startup_timeout: 10m\n  policies:\n    __default__: {retries: 2, execution_timeout: 45m, pool: etl}\n",
+    );
+    expect(text).toContain("\nfrom datetime import timedelta\n");
+    expect(text).toContain("    dagrun_timeout=timedelta(seconds=86400),\n");
+    expect(text).toContain(
+      '    default_args={\n        "retries": 2,\n        "execution_timeout": timedelta(seconds=2700),\n        "pool": "etl",\n    },\n',
+    );
+    const pods = text.split(" = KubernetesPodOperator(").length - 1;
+    expect(pods).toBeGreaterThan(1);
+    expect(text.split("        startup_timeout_seconds=600,\n")).toHaveLength(pods + 1);
+    // The Spark group runs three nodes: three 45-minute allowances.
+    expect(text.split("        execution_timeout=timedelta(seconds=8100),\n")).toHaveLength(2);
+  });
+
+  it("is unchanged by an empty policies mapping", () => {
+    const plain = dagText("");
+    expect(plain).not.toMatch(/timedelta|default_args|dagrun_timeout|startup_timeout_seconds/);
+    expect(dagText("  policies: {}\n")).toBe(plain);
+  });
+});

@@ -167,11 +167,6 @@ export function taskKwargs(group: TaskPolicy, config: RunConfig, pod: boolean): 
   return out;
 }
 
-/** Whether any policy is configured at all (nothing to compute, or to import, otherwise). */
-export function hasPolicies(config: RunConfig): boolean {
-  return Object.keys(config.policies).length > 0 || config.dagrunTimeout !== null;
-}
-
 /** The policy of each group's task, by the nodes it runs. */
 export function groupPolicies(
   groups: readonly { nodes: readonly string[] }[],
