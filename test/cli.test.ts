@@ -29,7 +29,7 @@ describe("plan", () => {
     );
     // Seed keys are accepted, and the user is told they do nothing.
     expect(err).toBe(
-      `kedro-airflow-k8s: warning: ${ANCHOR_CONFIG}: run_config.startup_timeout: seed plugin setting, accepted but not used\n`,
+      `kedro-airflow-k8s: warning: ${ANCHOR_CONFIG}: run_config.volume: seed plugin setting, accepted but not used\n`,
     );
   });
 

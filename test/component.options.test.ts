@@ -177,7 +177,7 @@ describe("warnings reach pulumi preview", () => {
     try {
       const raw = YAML.parse(fs.readFileSync(CONFIG, "utf8"));
       raw.run_config.env = undefined;
-      raw.run_config.startup_timeout = 600;
+      raw.run_config.volume = { disabled: true };
       const manifest = JSON.parse(fs.readFileSync(MANIFEST, "utf8"));
       manifest.env = null;
       const { component } = await build(registered, "warned", {
@@ -186,7 +186,7 @@ describe("warnings reach pulumi preview", () => {
       });
       const lines = warn.mock.calls.filter((c) => c[1] === component).map((c) => String(c[0]));
       expect(lines).toEqual([
-        "args.runConfig: run_config.startup_timeout: seed plugin setting, accepted but not used",
+        "args.runConfig: run_config.volume: seed plugin setting, accepted but not used",
         expect.stringMatching(
           /^args\.runConfig: run_config\.env: not set, so the Spark tasks run in Kedro's default env \(local unless settings\.py changes it\), which is never deployed; /,
         ),

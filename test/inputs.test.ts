@@ -198,6 +198,8 @@ describe("run config", () => {
       startDate: "20250101",
       groupSparkNodes: true,
       packaging: "archive",
+      policies: {},
+      dagrunTimeout: null,
       imagePullSecrets: [],
       spark: { type: null, datasetTypes: [], clusterConfig: {} },
       ignoredKeys: [],
@@ -268,7 +270,8 @@ run_config:
         },
       },
       spark: { type: "kubernetes", projectId: "proj", datasetTypes: ["LazySparkDataset"] },
-      ignoredKeys: ["run_config.startup_timeout", "run_config.volume"],
+      ignoredKeys: ["run_config.volume"],
+      policies: { __default__: { startupTimeout: 600, retries: null } },
     });
   });
 
@@ -362,6 +365,61 @@ run_config:
       "a bad toleration effect",
       "run_config:\n  resources:\n    big:\n      tolerations: [{effect: Never}]\n",
       /^c\.yaml: run_config\.resources\.big\.tolerations\[0\]\.effect: expected one of/,
+    ],
+    [
+      "a duration that is not one",
+      "run_config:\n  policies:\n    slow:\n      execution_timeout: 1h 30m\n",
+      /^c\.yaml: run_config\.policies\.slow\.execution_timeout: expected a duration: whole seconds as an integer, or a string .* such as 90s, 30m, 1h30m or 2d, got "1h 30m"$/,
+    ],
+    [
+      "a duration in the wrong order",
+      "run_config:\n  dagrun_timeout: 30m1h\n",
+      /^c\.yaml: run_config\.dagrun_timeout: expected a duration: .*, got "30m1h"$/,
+    ],
+    [
+      "a fractional duration",
+      "run_config:\n  policies:\n    __default__:\n      retry_delay: 1.5\n",
+      /^c\.yaml: run_config\.policies\.__default__\.retry_delay: expected a duration: .* \(an integer or a string\), got a number$/,
+    ],
+    [
+      "a zero timeout",
+      "run_config:\n  policies:\n    __default__:\n      startup_timeout: 0s\n",
+      /^c\.yaml: run_config\.policies\.__default__\.startup_timeout: expected a duration longer than zero, got "0s"$/,
+    ],
+    [
+      "a zero dagrun_timeout",
+      "run_config:\n  dagrun_timeout: 0\n",
+      /^c\.yaml: run_config\.dagrun_timeout: expected a duration longer than zero, got 0$/,
+    ],
+    [
+      "negative retries",
+      "run_config:\n  policies:\n    flaky:\n      retries: -1\n",
+      /^c\.yaml: run_config\.policies\.flaky\.retries: expected how many times Airflow retries a failed task \(retries\), an integer from 0$/,
+    ],
+    [
+      "a priority beyond Airflow's database range",
+      "run_config:\n  policies:\n    urgent:\n      priority_weight: 2147483648\n",
+      /^c\.yaml: run_config\.policies\.urgent\.priority_weight: expected .*an integer from -2147483648 to 2147483647$/,
+    ],
+    [
+      "an empty pool",
+      "run_config:\n  policies:\n    p:\n      pool: ''\n",
+      /^c\.yaml: run_config\.policies\.p\.pool: expected the Airflow pool .*, got an empty string$/,
+    ],
+    [
+      "an unknown policy key",
+      "run_config:\n  policies:\n    p:\n      timeout: 1h\n",
+      /^c\.yaml: run_config\.policies\.p\.timeout: unknown key \(expected one of: retries, retry_delay, execution_timeout, pool, priority_weight, startup_timeout\)$/,
+    ],
+    [
+      "a policy name no tag can hold",
+      "run_config:\n  policies:\n    'two words': {}\n",
+      /^c\.yaml: run_config\.policies\["two words"\]: is not a valid key \(expected policy names/,
+    ],
+    [
+      "the seed's startup_timeout beside the default policy's",
+      "run_config:\n  startup_timeout: 600\n  policies:\n    __default__: {startup_timeout: 10m}\n",
+      /^c\.yaml: run_config\.startup_timeout: is set and so is run_config\.policies\.__default__\.startup_timeout \(expected one of the two\)$/,
     ],
   ])("rejects %s", (_, text, expected) => {
     expect(configError(text)).toMatch(expected);

@@ -6,6 +6,7 @@ import { assertValid, compileSchema } from "../common/schema";
 import { checkComposer, COMPOSER3_NAMESPACE, type ComposerVersion } from "./composer";
 import { scheduleProblem, startDateProblem } from "./schedule";
 import { normaliseParams, type RawParam } from "./params";
+import { normalisePolicies, parseDuration, type RawDuration, type RawPolicy } from "./policies";
 import {
   DEFAULT_START_DATE,
   type Quantities,
@@ -19,7 +20,6 @@ const validateRunConfig = compileSchema("run-config", runConfigSchema);
 
 /** Keys of the seed plugin's run_config that we accept (so old files load) but do not use. */
 const SEED_ONLY_KEYS = [
-  "startup_timeout",
   "startup_time",
   "volume",
   "variables_params",
@@ -166,6 +166,8 @@ export function normaliseRunConfig(data: unknown, source: string): RunConfig {
         resourceProfile(profile),
       ]),
     ),
+    policies: normalisePolicies(raw.policies, raw.startup_timeout, source),
+    dagrunTimeout: parseDuration(raw.dagrun_timeout, source, "run_config.dagrun_timeout", true),
     env: raw.env ?? null,
     sharedFilesystems: [...(raw.shared_filesystems ?? [])],
     packaging: raw.packaging ?? "archive",
@@ -286,4 +288,8 @@ type RawRunConfig = {
   env?: string | null;
   shared_filesystems?: string[];
   spark?: RawSpark;
+  policies?: Record<string, RawPolicy>;
+  /** The seed's pod startup timeout in seconds (a duration string here too). */
+  startup_timeout?: RawDuration;
+  dagrun_timeout?: RawDuration;
 } & Partial<Record<(typeof SEED_ONLY_KEYS)[number], unknown>>;

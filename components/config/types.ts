@@ -6,6 +6,7 @@
 
 import type { ComposerVersion } from "./composer";
 import type { RuntimeParam } from "./params";
+import type { TaskPolicy } from "./policies";
 export type Packaging = "archive" | "kedro-package";
 
 export type SparkBackend = "dataproc" | "dataproc-serverless" | "kubernetes" | "custom";
@@ -33,6 +34,10 @@ export interface RunConfig {
   params: RuntimeParam[];
   secrets: SecretRef[];
   resources: Record<string, ResourceProfile>;
+  /** Task policy profiles by name (`__default__`: the DAG's defaults), picked by node tags. */
+  policies: Record<string, TaskPolicy>;
+  /** The DAG's dagrun_timeout in seconds; null for none. */
+  dagrunTimeout: number | null;
   /** The Kedro env the tasks run in; null passes no `--env`, so Kedro's default applies. */
   env: string | null;
   /** Path prefixes mounted at the same place in every task: local data there may cross tasks. */

@@ -7,6 +7,7 @@ import type { SparkOperatorFactory } from "./factory";
 import { joinNodeNames } from "./kedro-args";
 import { jinjaSafeDeep, type PyValue } from "./literals";
 import { DEFAULT_PIPELINE, pipelineKey, slug, taskIds } from "./names";
+import { defaultArgs, groupPolicies, taskKwargs, type PolicyKwarg } from "./policies";
 import {
   kedroParamsArguments,
   paramsJsonArguments,
@@ -46,7 +47,15 @@ export interface DagView {
   docMd: string;
   sparkLabel: string;
   imports: Record<
-    "hashlib" | "empty" | "pod" | "secret" | "gke" | "dataproc" | "batch" | "k8sModels",
+    | "hashlib"
+    | "empty"
+    | "pod"
+    | "secret"
+    | "gke"
+    | "dataproc"
+    | "batch"
+    | "k8sModels"
+    | "timedelta",
     boolean
   >;
   /** The DAG's runtime params (run_config.params), or null when it has none. */
@@ -62,6 +71,10 @@ export interface DagView {
   groupTaskIds: Record<string, string>;
   /** The cluster's create and delete tasks (variables), marked as Airflow setup and teardown. */
   setupTeardown: { setup: string; teardown: string } | null;
+  /** The `__default__` task policy as the DAG's default_args, or null when it sets nothing. */
+  defaultArgs: PolicyKwarg[] | null;
+  /** dagrun_timeout in seconds, or null for none. */
+  dagrunTimeout: number | null;
 }
 
 export interface TaskView {
@@ -82,6 +95,8 @@ export interface TaskView {
   batch?: { projectId: string; region: string; batchId: string; batch: PyValue };
   empty?: true;
   custom?: string;
+  /** The task policy of a group's task beyond the DAG's default_args (rendering/policies.ts). */
+  policy?: PolicyKwarg[];
 }
 
 export interface PodView {
@@ -196,6 +211,7 @@ export function buildDagView(inputs: DagInputs): DagView {
     dataproc: false,
     batch: false,
     k8sModels: false,
+    timedelta: false,
   };
   let customImports: string | null = null;
   let setupTeardown: DagView["setupTeardown"] = null;
@@ -446,6 +462,18 @@ export function buildDagView(inputs: DagInputs): DagView {
         t.pod.fieldEnv.length > 0),
   );
 
+  // Task policies: each group's task says what differs from the DAG's default_args.
+  const policies = groupPolicies(plan.groups, manifest, config, configSource);
+  for (const task of tasks) {
+    const g = task.var.startsWith("task_") ? Number(task.var.slice(5)) : -1;
+    if (g >= 0) task.policy = taskKwargs(policies[g]!, config, task.pod !== undefined);
+  }
+  const dagDefaults = defaultArgs(config);
+  imports.timedelta =
+    config.dagrunTimeout !== null ||
+    dagDefaults.some((k) => k.duration) ||
+    tasks.some((t) => t.policy?.some((k) => k.duration));
+
   // The plan's edges, between the tasks that run the groups.
   plan.groups.forEach((group, g) => {
     for (const up of group.upstream) edges.push({ from: varOf(groupIndex.get(up)!), to: varOf(g) });
@@ -490,13 +518,15 @@ export function buildDagView(inputs: DagInputs): DagView {
       sparkGroups.length === 0 ? "no backend (this plan has no Spark groups)" : String(spark.type),
     imports,
     params,
-    stdlibImports: imports.hashlib || params !== null,
+    stdlibImports: imports.hashlib || params !== null || imports.timedelta,
     userMacros:
       macroNames.length === 0 ? null : `{${macroNames.map((n) => `"${n}": ${n}`).join(", ")}}`,
     customImports,
     tasks,
     edges,
     setupTeardown,
+    defaultArgs: dagDefaults.length > 0 ? dagDefaults : null,
+    dagrunTimeout: config.dagrunTimeout,
     groupTaskIds: Object.fromEntries(plan.groups.map((g, i) => [g.name, ids[i]!])),
   };
 }

@@ -105,6 +105,7 @@ EXTRA_ATTRS = (
     "retry_delay",
     "execution_timeout",
     "pool",
+    "priority_weight",
     "queue",
 )
 
