@@ -175,6 +175,7 @@ function completeTask(task: TaskView): Required<TaskView> {
     batch: null as never,
     empty: null as never,
     custom: null as never,
+    taskGroup: null as never,
     ...task,
   };
 }
