@@ -3,7 +3,9 @@
  * and, over random namespaced pipelines planned for real, the rules that hold for every input,
  * checked by a checker below that shares no code with the module.
  */
+import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 import fc from "fast-check";
 import { normaliseRunConfig } from "../components/config/load";
@@ -17,6 +19,7 @@ import {
   groupKeyBase,
   planTaskGroups,
 } from "../components/rendering/task-groups";
+import { cli } from "./helpers/cli";
 
 const FIXTURE = path.join(__dirname, "fixtures", "compile", "namespaces.manifest.json");
 
@@ -151,6 +154,52 @@ describe("planTaskGroups: collisions", () => {
 
   it("is deterministic", () => {
     expect(planTaskGroups(plan, manifest, ["a"])).toEqual(planTaskGroups(plan, manifest, ["a"]));
+  });
+});
+
+describe("the DAG text", () => {
+  it("writes a hostile namespace only as a Python literal (tooltip) and a clean key (group id)", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "kak-groups-"));
+    try {
+      const ns = "evil\"'\\ {{ x }}\n$(id).inner";
+      const manifest = {
+        schemaVersion: 1,
+        project: { name: "p" },
+        nodes: [{ name: `${ns}.n`, namespace: ns, inputs: [], outputs: ["o"] }],
+        datasets: { o: { type: "pandas.CSVDataset" } },
+      };
+      fs.writeFileSync(path.join(dir, "m.json"), JSON.stringify(manifest));
+      fs.writeFileSync(path.join(dir, "c.yaml"), "run_config:\n  image: img\n");
+      const r = cli([
+        "compile",
+        "--manifest",
+        path.join(dir, "m.json"),
+        "--config",
+        path.join(dir, "c.yaml"),
+        "--out",
+        path.join(dir, "out"),
+      ]);
+      expect(r.code).toBe(0);
+      const file = path.join(dir, "out", "dags", "p.py");
+      const text = fs.readFileSync(file, "utf8");
+      expect(text).toContain(
+        'task_group_0 = TaskGroup("evil_x_id_", tooltip="evil\\"\'\\\\ {{ x }}\\n$(id)", prefix_group_id=False)',
+      );
+      expect(text).toContain("task_group=task_group_1,");
+      // Python (standard library only) reads it back: the tooltips are exactly the namespaces.
+      const tooltips = execFileSync(
+        "python3",
+        [
+          "-c",
+          "import ast,json,sys; t=ast.parse(open(sys.argv[1]).read()); print(json.dumps([k.value.value for n in ast.walk(t) if isinstance(n, ast.Call) and getattr(n.func, 'id', '') == 'TaskGroup' for k in n.keywords if k.arg == 'tooltip']))",
+          file,
+        ],
+        { encoding: "utf8" },
+      );
+      expect(JSON.parse(tooltips)).toEqual([ns.split(".")[0], ns]);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
