@@ -1,5 +1,5 @@
 """Kedro namespaces become nested TaskGroups (run_config.task_groups), checked on the DAGs as
-real Airflow loads them (python/tools/dagcheck.py), under both pinned lines: each task's group
+real Airflow loads them (test/python/tools/dagcheck.py), under both pinned lines: each task's group
 is the deepest namespace its nodes share (worked out here from the manifest, not taken from the
 generator), the groups nest as the namespaces do, and the task ids and edges are the same as
 with the option off. Needs the built CLI (`npm run build`) and Node.js."""
@@ -17,7 +17,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[3]
 CLI = ROOT / "dist" / "components" / "cli" / "main.js"
-DAGCHECK = ROOT / "python" / "tools" / "dagcheck.py"
+DAGCHECK = ROOT / "test" / "python" / "tools" / "dagcheck.py"
 FIXTURES = ROOT / "test" / "fixtures" / "compile"
 MANIFEST = FIXTURES / "namespaces.manifest.json"
 CLUSTER_TASKS = {"create_spark_cluster", "delete_spark_cluster", "spark_jobs_succeeded"}
