@@ -172,6 +172,7 @@ export function normaliseRunConfig(data: unknown, source: string): RunConfig {
     sharedFilesystems: [...(raw.shared_filesystems ?? [])],
     packaging: raw.packaging ?? "archive",
     groupSparkNodes: raw.group_spark_nodes ?? true,
+    taskGroups: raw.task_groups ?? true,
     spark: sparkConfig(spark),
     ignoredKeys: SEED_ONLY_KEYS.filter((key) => raw[key] !== undefined).map(
       (key) => `run_config.${key}`,
@@ -284,6 +285,7 @@ type RawRunConfig = {
   }[];
   resources?: Record<string, RawResourceProfile>;
   group_spark_nodes?: boolean;
+  task_groups?: boolean;
   packaging?: "archive" | "kedro-package";
   env?: string | null;
   shared_filesystems?: string[];

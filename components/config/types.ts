@@ -49,6 +49,8 @@ export interface RunConfig {
   packaging: Packaging;
   /** Spark nodes joined by a Spark dataset share a Spark job (default true). */
   groupSparkNodes: boolean;
+  /** Kedro namespaces become nested Airflow TaskGroups (default true). */
+  taskGroups: boolean;
   spark: SparkConfig;
   /** Seed plugin keys that were accepted but have no effect here. */
   ignoredKeys: string[];

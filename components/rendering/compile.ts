@@ -176,6 +176,7 @@ function completeTask(task: TaskView): Required<TaskView> {
     empty: null as never,
     custom: null as never,
     policy: [],
+    taskGroup: null as never,
     ...task,
   };
 }

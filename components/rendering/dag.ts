@@ -15,6 +15,7 @@ import {
   paramsView,
   type ParamsView,
 } from "./params";
+import { planTaskGroups, type TaskGroupDecl } from "./task-groups";
 
 /** Where each Spark group's run script and the init script will be uploaded. */
 export interface ArtifactUris {
@@ -75,6 +76,8 @@ export interface DagView {
   defaultArgs: PolicyKwarg[] | null;
   /** dagrun_timeout in seconds, or null for none. */
   dagrunTimeout: number | null;
+  /** The TaskGroups from Kedro namespaces (run_config.task_groups), parents first; may be empty. */
+  taskGroups: TaskGroupDecl[];
 }
 
 export interface TaskView {
@@ -82,6 +85,8 @@ export interface TaskView {
   var: string;
   taskId: string;
   docMd: string | null;
+  /** The variable of the TaskGroup the task is in; absent at the top level. */
+  taskGroup?: string;
   pod?: PodView;
   createCluster?: {
     projectId: string;
@@ -493,6 +498,22 @@ export function buildDagView(inputs: DagInputs): DagView {
     (a, b) => order.get(a.to)! - order.get(b.to)! || order.get(a.from)! - order.get(b.from)!,
   );
 
+  // Kedro namespaces as TaskGroups: only the plan's tasks go in one, the cluster's stay on top.
+  const groups = config.taskGroups
+    ? planTaskGroups(
+        plan,
+        manifest,
+        tasks.map((t) => t.taskId),
+      )
+    : null;
+  if (groups !== null) {
+    const byTaskId = new Map(plan.groups.map((g, i) => [ids[i]!, groups.groupOf[g.name] ?? null]));
+    for (const t of tasks) {
+      const tg = byTaskId.get(t.taskId);
+      if (tg) t.taskGroup = tg;
+    }
+  }
+
   const params = paramsView(config.params);
   const macroNames = [
     ...(params ? ["kak_kedro_params", "kak_params_json"] : []),
@@ -527,6 +548,7 @@ export function buildDagView(inputs: DagInputs): DagView {
     setupTeardown,
     defaultArgs: dagDefaults.length > 0 ? dagDefaults : null,
     dagrunTimeout: config.dagrunTimeout,
+    taskGroups: groups?.groups ?? [],
     groupTaskIds: Object.fromEntries(plan.groups.map((g, i) => [g.name, ids[i]!])),
   };
 }

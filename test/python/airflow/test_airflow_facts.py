@@ -156,3 +156,26 @@ def test_dagbag_refuses_what_a_generator_could_get_wrong(facts: dict, major: int
     assert probes["cron_without_start_date"]["ok"] is (major == 3)
     # An invalid pod name is not caught at import time on either line.
     assert probes["pod_name_with_space"]["ok"] is True
+
+
+def test_task_groups(facts: dict, major: int) -> None:
+    groups = facts["taskGroup"]
+    sdk, old = groups["imports"]["airflow.sdk"], groups["imports"]["airflow.utils.task_group"]
+    if major == 2:
+        assert sdk["ok"] is False and old["ok"] is True and old["warnings"] == []
+        assert groups["params"]["group_display_name"] is None
+        # 2.11 checks the key only when the group prefixes its children.
+        assert groups["dotInGroupId"]["ok"] is True
+    else:
+        assert sdk["ok"] is True and old["warnings"] != []
+        assert groups["params"]["group_display_name"] is not None
+        assert groups["dotInGroupId"]["error"] == "builtins.ValueError"
+    assert groups["params"]["prefix_group_id"]["default"] == "True"
+    assert groups["prefixed"]["value"]["taskId"] == "outer.inner.t.x"
+    assert groups["unprefixed"]["value"] == {
+        "taskId": "t.x",
+        "innerGroupId": "inner",
+        "taskGroupOfTask": "inner",
+        "tooltip": "a.b",
+    }
+    assert groups["groupIdIsTaskId"]["error"].endswith(".DuplicateTaskIdFound")

@@ -302,6 +302,71 @@ def _task_id_facts() -> dict[str, Any]:
     }
 
 
+TASK_GROUP_PATHS = ("airflow.sdk", "airflow.utils.task_group")
+
+
+def _task_group_facts() -> dict[str, Any]:
+    """Where TaskGroup lives, and what the generator's groups rely on: prefix_group_id=False
+    keeps a task's id, a group id may hold no dot and may not be a task id."""
+    import pendulum
+    from airflow import DAG
+
+    imports = {}
+    for module in TASK_GROUP_PATHS:
+
+        def load(module: str = module) -> Any:
+            cls = importlib.import_module(module).TaskGroup
+            return f"{cls.__module__}.{cls.__qualname__}"
+
+        imports[module] = _try(load)
+    TaskGroup = None
+    for module in TASK_GROUP_PATHS:
+        try:
+            TaskGroup = importlib.import_module(module).TaskGroup
+            break
+        except ImportError:
+            continue
+    EmptyOperator = _empty_operator_class()
+
+    def in_dag(body: Any) -> Any:
+        def run() -> Any:
+            with DAG(
+                dag_id="facts_task_groups",
+                schedule=None,
+                start_date=pendulum.datetime(2024, 1, 1, tz="UTC"),
+            ):
+                return body()
+
+        return _try(run)
+
+    def ids(prefix: bool) -> Any:
+        outer = TaskGroup("outer", prefix_group_id=prefix, tooltip="a.b")
+        inner = TaskGroup("inner", prefix_group_id=prefix, parent_group=outer)
+        task = EmptyOperator(task_id="t.x", task_group=inner)
+        return {
+            "taskId": task.task_id,
+            "innerGroupId": inner.group_id,
+            "taskGroupOfTask": task.task_group.group_id,
+            "tooltip": outer.tooltip,
+        }
+
+    def clash_with_task_id() -> Any:
+        EmptyOperator(task_id="same")
+        return TaskGroup("same", prefix_group_id=False).group_id
+
+    return {
+        "imports": imports,
+        "params": _param_info(
+            TaskGroup,
+            ("group_id", "prefix_group_id", "tooltip", "parent_group", "group_display_name"),
+        ),
+        "prefixed": in_dag(lambda: ids(True)),
+        "unprefixed": in_dag(lambda: ids(False)),
+        "dotInGroupId": in_dag(lambda: TaskGroup("a.b", prefix_group_id=False).group_id),
+        "groupIdIsTaskId": in_dag(clash_with_task_id),
+    }
+
+
 def _empty_operator_class() -> Any:
     for module in reversed(EMPTY_OPERATOR_PATHS):
         try:
@@ -548,6 +613,7 @@ def collect(home: str) -> dict[str, Any]:
         "dag": _dag_facts(convert),
         "emptyOperator": _empty_operator_facts(),
         "task": _task_id_facts(),
+        "taskGroup": _task_group_facts(),
         "operators": _operator_facts(),
         "pod": _pod_facts(convert),
         "dagbagProbes": _dagbag_probes(home),

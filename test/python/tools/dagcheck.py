@@ -25,10 +25,14 @@ The report is JSON, written to stdout (Airflow's own logging goes to stderr) and
                                                "upstream": [...], "downstream": [...],
                                                "triggerRule": "all_success",
                                               "isSetup": false, "isTeardown": false,
+                                               "taskGroup": group_id | null,
                                                "docMd": str | null,
                                                "templateFields": [...],
                                                "attrs": {...},
-                                               "rendered": {...}}}}}}
+                                               "rendered": {...}}},
+                         "taskGroups": {"group_id": {"parent": group_id | null,
+                                                     "tooltip": str, "prefixGroupId": bool,
+                                                     "children": [...]}}}}}
 
 File paths are relative to DAG_FOLDER (to the file's folder when a single file is given).
 `attrs` holds every template field of the operator plus a short list of other fields we
@@ -400,6 +404,8 @@ def _describe_dag(dag: Any, base: Path, args: argparse.Namespace, convert: _Conv
             "triggerRule": _trigger_rule(task),
             "isSetup": bool(getattr(task, "is_setup", False)),
             "isTeardown": bool(getattr(task, "is_teardown", False)),
+            # The root TaskGroup has no id: a task at the DAG's top level reports null.
+            "taskGroup": task.task_group.group_id if task.task_group is not None else None,
             "docMd": task.doc_md,
             "templateFields": list(task.template_fields),
             "attrs": _task_attrs(task, convert),
@@ -422,7 +428,22 @@ def _describe_dag(dag: Any, base: Path, args: argparse.Namespace, convert: _Conv
         "dagrunTimeout": timeout.total_seconds() if timeout is not None else None,
         "defaultArgs": convert(dict(dag.default_args or {})),
         "tasks": tasks,
+        "taskGroups": _task_groups(dag),
     }
+
+
+def _task_groups(dag: Any) -> dict[str, dict]:
+    """Every TaskGroup but the root, as the loaded DAG holds it (same API on 2.x and 3.x)."""
+    groups = {}
+    for group_id, group in sorted(dag.task_group_dict.items()):
+        parent = group.parent_group
+        groups[group_id] = {
+            "parent": parent.group_id if parent is not None else None,
+            "tooltip": group.tooltip,
+            "prefixGroupId": bool(group.prefix_group_id),
+            "children": sorted(group.children),
+        }
+    return groups
 
 
 def _file_stats(bag: Any, base: Path, target: Path) -> dict[str, dict[str, Any]]:
