@@ -163,7 +163,6 @@ export function buildDagView(inputs: DagInputs): DagView {
   }
 
   const dagId = dagIdOf(manifest, config);
-  const usesCluster = sparkGroups.length > 0 && spark.type === "dataproc";
   // Group names are the task ids: valid, distinct and never one of the reserved ids around
   // the Spark jobs (planning/task-ids.ts), whatever the backend.
   const ids = plan.groups.map((g) => g.name);
