@@ -18,12 +18,12 @@ describe("plan", () => {
   it("prints each group, its kind, its nodes with reasons, what it waits for, and the counts", () => {
     const { code, out, err } = cli(["plan", "--manifest", ANCHOR, "--config", ANCHOR_CONFIG]);
     expect(code).toBe(0);
-    expect(out).toContain("pyspark_0  [spark]  waits for: nothing");
+    expect(out).toContain("pyspark_A  [spark]  waits for: nothing");
     expect(out).toContain(
       '  - X  (rule 4, sandwiched: takes "a_side" from "A" and feeds "x_out" to "Y", both in this group)',
     );
     expect(out).toContain("  - A  (rule 1, tag: tagged kedro-airflow-k8s:group:pyspark)");
-    expect(out).toContain("C  [default]  waits for: pyspark_0");
+    expect(out).toContain("C  [default]  waits for: pyspark_A");
     expect(out).toContain(
       "5 nodes, 5 edges -> 2 tasks (1 Spark job, 1 pod); 2 Spark nodes, 2 default nodes inside Spark jobs",
     );
@@ -42,8 +42,8 @@ describe("plan", () => {
     expect(
       doc.groups.map(({ name, kind, nodes, upstream }) => ({ name, kind, nodes, upstream })),
     ).toEqual([
-      { name: "pyspark_0", kind: "spark", nodes: ["A", "X", "Y", "B"], upstream: [] },
-      { name: "C", kind: "default", nodes: ["C"], upstream: ["pyspark_0"] },
+      { name: "pyspark_A", kind: "spark", nodes: ["A", "X", "Y", "B"], upstream: [] },
+      { name: "C", kind: "default", nodes: ["C"], upstream: ["pyspark_A"] },
     ]);
   });
 
@@ -58,7 +58,7 @@ describe("plan", () => {
     expect(cli(["plan", "--manifest", ANCHOR, "--mermaid", file]).code).toBe(0);
     const text = fs.readFileSync(file, "utf8");
     expect(text.split("\n")[0]).toBe("flowchart TD");
-    expect(text).toContain('subgraph g0 ["pyspark_0 (spark)"]');
+    expect(text).toContain('subgraph g0 ["pyspark_A (spark)"]');
     expect(text).toContain('n1["X"]:::pulledNode');
     expect(text).toContain("g0 --> g1");
   });

@@ -3,6 +3,7 @@ import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { RESERVED_TASK_IDS } from "../components/planning/task-ids";
 import { cli } from "./helpers/cli";
 import { venvTool } from "./helpers/tools";
 
@@ -71,7 +72,7 @@ describe("compile", () => {
     expect(path.relative(tmp, summary.dag)).toBe("out/dags/spaceflights-spark.py");
     const names = summary.artifacts.map((a) => a.name);
     expect(names).toEqual([
-      expect.stringMatching(/^pyspark_0-[0-9a-f]{12}\.py$/),
+      expect.stringMatching(/^pyspark_clean_reviews_node-[0-9a-f]{12}\.py$/),
       expect.stringMatching(/^init-[0-9a-f]{12}\.sh$/),
       expect.stringMatching(/^spaceflights_spark-[0-9a-f]{12}\.tar\.gz$/),
     ]);
@@ -94,6 +95,12 @@ describe("compile", () => {
         true,
       ); // ASCII
       pythonParses(summary.dag);
+      // Every task that runs no group has a reserved id, which no group name can take.
+      const groupIds = new Set(Object.values(summary.taskIds));
+      const text = fs.readFileSync(summary.dag, "utf8");
+      const ids = [...text.matchAll(/task_id="([^"]+)"/g)].map((m) => m[1]!);
+      expect(ids.filter((id) => groupIds.has(id))).toHaveLength(groupIds.size);
+      for (const id of ids) if (!groupIds.has(id)) expect(RESERVED_TASK_IDS).toContain(id);
       for (const a of summary.artifacts) {
         if (a.name.endsWith(".py")) pythonParses(a.file);
         if (a.name.endsWith(".sh")) {
@@ -142,7 +149,7 @@ describe("compile", () => {
     );
     // The run script runs the group's nodes, in order, from PROJECT_HOME.
     const script = fs.readFileSync(
-      summary.artifacts.find((a) => a.name.startsWith("pyspark_0-"))!.file,
+      summary.artifacts.find((a) => a.name.startsWith("pyspark_f_a_b_-_c___03406ba0-"))!.file,
       "utf8",
     );
     expect(script).toContain(
@@ -180,7 +187,8 @@ describe("compile", () => {
     const changed = path.join(tmp, "m.json");
     fs.writeFileSync(changed, JSON.stringify(manifest));
     const second = compile(changed, path.join(FIX, "dataproc.yaml"), path.join(tmp, "b"));
-    const run = (s: typeof first) => s.artifacts.find((a) => a.name.startsWith("pyspark_0-"))!.name;
+    const run = (s: typeof first) =>
+      s.artifacts.find((a) => a.name.startsWith("pyspark_f_a_b_-_c___03406ba0-"))!.name;
     const init = (s: typeof first) => s.artifacts.find((a) => a.name.startsWith("init-"))!.name;
     expect(run(second)).not.toBe(run(first));
     expect(init(second)).toBe(init(first));
@@ -203,7 +211,13 @@ describe("compile", () => {
       }),
     );
     const summary = compile(manifest, path.join(FIX, "custom.yaml"));
-    expect(summary.taskIds["create_spark_cluster"]).toBe("create_spark_cluster_2");
+    // The pod group of a node named like a reserved id takes a hashed id, whatever the backend.
+    expect(summary.taskIds).toEqual({
+      create_spark_cluster__ece3e6f2: "create_spark_cluster__ece3e6f2",
+      pyspark_s: "pyspark_s",
+    });
+    const dag = fs.readFileSync(summary.dag, "utf8");
+    expect(dag).toContain('task_id="create_spark_cluster__ece3e6f2"');
   });
 
   it("renders a plan without Spark as pods only", () => {

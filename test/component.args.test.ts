@@ -57,7 +57,7 @@ describe("outputs as bucket, folder and artifacts path", () => {
       "pv-archive",
       "pv-dag",
       "pv-init.sh",
-      "pv-pyspark_0.py",
+      "pv-pyspark_clean_reviews_node.py",
     ]);
     for (const o of objects) expect(pulumi.isUnknown(o.inputs["bucket"])).toBe(true);
     expect(pulumi.isUnknown(await valueOf(component.dagText))).toBe(true);

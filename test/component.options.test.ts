@@ -56,7 +56,7 @@ describe("resource options", () => {
     expect(artifacts.map((a) => a.name).sort()).toEqual([
       "opts-archive",
       "opts-init.sh",
-      "opts-pyspark_0.py",
+      "opts-pyspark_clean_reviews_node.py",
     ]);
     expect(dag.options.deleteBeforeReplace).toBe(true);
     // The price of `content`: the provider marks it secret, so the object's own diff hides the
@@ -111,7 +111,7 @@ describe("resource options", () => {
     const uris = (await valueOf(component.artifactUris))!;
     expect(Object.keys(uris).sort()).toEqual([
       expect.stringMatching(/^init-[0-9a-f]{12}\.sh$/),
-      expect.stringMatching(/^pyspark_0-[0-9a-f]{12}\.py$/),
+      expect.stringMatching(/^pyspark_clean_reviews_node-[0-9a-f]{12}\.py$/),
       expect.stringMatching(/^spaceflights_spark-[0-9a-f]{12}\.tar\.gz$/),
     ]);
     for (const [name, uri] of Object.entries(uris)) {
@@ -162,10 +162,10 @@ describe("resource options", () => {
   it("groupAliases keep a renamed Spark group's run script resource", async () => {
     const registered = installMocks(false);
     const { resources } = await build(registered, "groups", {
-      groupAliases: { pyspark_0: ["pyspark_3", "features"] },
+      groupAliases: { pyspark_clean_reviews_node: ["pyspark_0", "features"] },
     });
-    const script = resources.find((r) => r.name === "groups-pyspark_0.py")!;
-    expect(script.options.aliasNames).toEqual(["groups-pyspark_3.py", "groups-features.py"]);
+    const script = resources.find((r) => r.name === "groups-pyspark_clean_reviews_node.py")!;
+    expect(script.options.aliasNames).toEqual(["groups-pyspark_0.py", "groups-features.py"]);
     expect(resources.find((r) => r.name === "groups-init.sh")!.options.aliasNames).toEqual([]);
   });
 });

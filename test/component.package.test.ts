@@ -74,7 +74,7 @@ describe("KedroAirflowDeployment, packaging: kedro-package", () => {
         `${name}-conf`,
         `${name}-dag`,
         `${name}-init.sh`,
-        `${name}-pyspark_0.py`,
+        `${name}-pyspark_clean_reviews_node.py`,
         `${name}-wheel`,
       ].sort(),
     );
@@ -105,7 +105,7 @@ describe("KedroAirflowDeployment, packaging: kedro-package", () => {
       [
         `${name}-conf`,
         `${name}-dag`,
-        `${name}-pyspark_0.py`,
+        `${name}-pyspark_clean_reviews_node.py`,
         `${name}-wheel`,
         `${name}-wheel-zip`,
       ].sort(),

@@ -89,7 +89,9 @@ describe("KedroAirflowPipelines", () => {
       const key = String(a.inputs["name"]);
       byObject.set(key, [...(byObject.get(key) ?? []), (await resolvedInputs(a))["source"]]);
     }
-    const runScripts = [...byObject.keys()].filter((k) => /pyspark_0-[0-9a-f]{12}\.py$/.test(k));
+    const runScripts = [...byObject.keys()].filter((k) =>
+      /pyspark_clean_reviews_node-[0-9a-f]{12}\.py$/.test(k),
+    );
     expect(runScripts).toHaveLength(3);
     for (const [key, sources] of byObject) {
       if (runScripts.includes(key)) expect(sources).toHaveLength(1);

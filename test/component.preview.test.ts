@@ -28,7 +28,7 @@ describe("KedroAirflowDeployment (first preview)", () => {
       "preview-archive",
       "preview-dag",
       "preview-init.sh",
-      "preview-pyspark_0.py",
+      "preview-pyspark_clean_reviews_node.py",
     ]);
     for (const o of objects.filter((x) => x.name !== "preview-dag")) {
       expect(o.inputs["bucket"]).toBe("example-project-kedro-artifacts");

@@ -63,7 +63,12 @@ describe("KedroAirflowDeployment (update)", () => {
     expect(types[0]).toBe("kedro-airflow-k8s:index:KedroAirflowDeployment");
     const objs = objects(resources);
     expect(objs.map((o) => o.name).sort()).toEqual(
-      [`${name}-archive`, `${name}-dag`, `${name}-init.sh`, `${name}-pyspark_0.py`].sort(),
+      [
+        `${name}-archive`,
+        `${name}-dag`,
+        `${name}-init.sh`,
+        `${name}-pyspark_clean_reviews_node.py`,
+      ].sort(),
     );
     const dag = objs.find((o) => o.name === `${name}-dag`)!;
     expect(dag.inputs["bucket"]).toBe("dag-bucket");
@@ -151,18 +156,20 @@ describe("KedroAirflowDeployment (update)", () => {
     const a = byName(after.resources);
     expect(a.get("dag")!.inputs["content"]).not.toBe(b.get("dag")!.inputs["content"]);
     expect(a.get("dag")!.inputs["name"]).toBe(b.get("dag")!.inputs["name"]);
-    for (const key of ["pyspark_0.py", "init.sh", "archive"]) {
+    for (const key of ["pyspark_clean_reviews_node.py", "init.sh", "archive"]) {
       expect(a.get(key)!.inputs["name"]).toBe(b.get(key)!.inputs["name"]);
     }
-    expect(await assetText(a.get("pyspark_0.py")!)).toBe(await assetText(b.get("pyspark_0.py")!));
+    expect(await assetText(a.get("pyspark_clean_reviews_node.py")!)).toBe(
+      await assetText(b.get("pyspark_clean_reviews_node.py")!),
+    );
 
     // Renaming a Spark node changes its group's run script (a new object name), not the init script.
     const spark = JSON.parse(JSON.stringify(manifest));
     spark.nodes.find((n: { name: string }) => n.name === "build_features_node").name =
       "build_features_node_v2";
     const third = byName((await deploy({ manifest: spark })).resources);
-    expect(third.get("pyspark_0.py")!.inputs["name"]).not.toBe(
-      b.get("pyspark_0.py")!.inputs["name"],
+    expect(third.get("pyspark_clean_reviews_node.py")!.inputs["name"]).not.toBe(
+      b.get("pyspark_clean_reviews_node.py")!.inputs["name"],
     );
     expect(third.get("init.sh")!.inputs["name"]).toBe(b.get("init.sh")!.inputs["name"]);
     expect(third.get("archive")!.inputs["name"]).toBe(b.get("archive")!.inputs["name"]);
@@ -186,7 +193,7 @@ describe("KedroAirflowDeployment (update)", () => {
     expect(await valueOf(component.sparkJobCount)).toBe(1);
     const groups = (await valueOf(component.groups))!;
     expect(groups.find((g) => g.kind === "spark")).toMatchObject({
-      name: "pyspark_0",
+      name: "pyspark_clean_reviews_node",
       upstream: expect.any(Array),
     });
   });

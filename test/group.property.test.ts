@@ -5,102 +5,9 @@
  */
 import fc from "fast-check";
 import { normaliseRunConfig } from "../components/config/load";
-import { normaliseManifest } from "../components/manifest/load";
 import type { Manifest } from "../components/manifest/types";
 import { planPipeline, type Plan } from "../components/planning/plan";
-
-const TAG = "kedro-airflow-k8s:group:pyspark";
-const DF = "pyspark.sql.dataframe.DataFrame";
-const SPARK_TYPE = "spark.SparkDataset";
-const MEMORY_TYPE = "MemoryDataset";
-const PANDAS_TYPE = "pandas.ParquetDataset";
-
-interface Shape {
-  seed: number;
-  n: number;
-  sparkRate: number;
-  memoryRate: number;
-  transcodeRate: number;
-  fanIn: number;
-  grouping: boolean;
-}
-
-/** mulberry32: a tiny seeded generator, so a failing case replays from its seed. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-interface Produced {
-  base: string;
-  transcoded: boolean;
-}
-
-/** A Kedro-like pipeline: random kinds, tags, hints, memory datasets, transcoding, parameters. */
-function generate(shape: Shape): Manifest {
-  const r = rng(shape.seed);
-  const pick = <T>(items: readonly T[]): T => items[Math.floor(r() * items.length)]!;
-  const produced: Produced[] = [];
-  const datasets: Record<string, { type: string }> = {};
-  const nodes = [];
-  for (let i = 0; i < shape.n; i++) {
-    const inputs = new Set<string>();
-    const k = Math.floor(r() * (shape.fanIn + 1));
-    for (let j = 0; j < k && produced.length > 0; j++) {
-      // Mostly recent datasets, so that pipelines have long chains as well as fan-in.
-      const d =
-        r() < 0.7
-          ? produced[Math.max(0, produced.length - 1 - Math.floor(r() * 8))]!
-          : pick(produced);
-      inputs.add(d.transcoded ? `${d.base}@${r() < 0.5 ? "spark" : "pandas"}` : d.base);
-    }
-    if (r() < 0.2) {
-      inputs.add(`raw${i}`);
-      datasets[`raw${i}`] = { type: r() < shape.sparkRate / 3 ? SPARK_TYPE : PANDAS_TYPE };
-    }
-    if (r() < 0.2) inputs.add(r() < 0.5 ? "parameters" : `params:p${i % 5}`);
-    const outputs: string[] = [];
-    const m = 1 + Math.floor(r() * 2);
-    for (let j = 0; j < m; j++) {
-      const base = `d${i}_${j}`;
-      const roll = r();
-      if (roll < shape.memoryRate / 2) {
-        outputs.push(base); // absent from the catalog: in memory
-        produced.push({ base, transcoded: false });
-      } else if (roll < shape.memoryRate) {
-        datasets[base] = { type: MEMORY_TYPE };
-        outputs.push(base);
-        produced.push({ base, transcoded: false });
-      } else if (r() < shape.transcodeRate) {
-        datasets[`${base}@spark`] = { type: SPARK_TYPE };
-        if (r() < 0.9) datasets[`${base}@pandas`] = { type: PANDAS_TYPE };
-        outputs.push(`${base}@spark`);
-        produced.push({ base, transcoded: true });
-      } else {
-        datasets[base] = { type: r() < shape.sparkRate / 3 ? SPARK_TYPE : PANDAS_TYPE };
-        outputs.push(base);
-        produced.push({ base, transcoded: false });
-      }
-    }
-    nodes.push({
-      name: `n${i}`,
-      inputs: [...inputs],
-      outputs,
-      tags: r() < shape.sparkRate / 3 ? [TAG] : [],
-      inputTypes: r() < shape.sparkRate / 3 ? [DF] : [],
-    });
-  }
-  return normaliseManifest(
-    { schemaVersion: 1, project: { name: "prop" }, nodes, datasets },
-    "generated",
-  );
-}
+import { DF, MEMORY_TYPE, SPARK_TYPE, TAG, generate, shapes } from "./helpers/random-pipeline";
 
 // ---- the independent checker ----
 
@@ -182,10 +89,13 @@ function checkInvariants(f: Facts, plan: Plan, grouping: boolean): number[] {
   );
   expect(new Set(declared)).toEqual(crossing);
 
-  // Names: pyspark_0, pyspark_1, ... in plan order; a default group after its first node.
-  let k = 0;
+  // Names (generated node names are plain ids): the group's first node, the least name among
+  // its nodes that no node of the group feeds, after `pyspark_` for a Spark group.
+  const fed = new Set<string>();
+  for (const [a, b] of f.edges) if (groupOf[a] === groupOf[b]) fed.add(f.names[b]!);
   for (const g of plan.groups) {
-    expect(g.name).toBe(g.kind === "spark" ? `pyspark_${k++}` : g.nodes[0]);
+    const first = g.nodes.filter((n) => !fed.has(n)).sort()[0];
+    expect(g.name).toBe(g.kind === "spark" ? `pyspark_${first}` : first);
   }
   const defaultsInSpark = plan.groups
     .filter((g) => g.kind === "spark")
@@ -246,17 +156,6 @@ function cost(f: Facts, labels: number[]): [number, number] {
 
 const config = (grouping: boolean) =>
   normaliseRunConfig({ run_config: { group_spark_nodes: grouping } }, "property config");
-
-const shapes = (maxNodes: number) =>
-  fc.record({
-    seed: fc.integer(),
-    n: fc.integer({ min: 0, max: maxNodes }),
-    sparkRate: fc.double({ min: 0, max: 0.9, noNaN: true }),
-    memoryRate: fc.double({ min: 0, max: 0.5, noNaN: true }),
-    transcodeRate: fc.double({ min: 0, max: 0.5, noNaN: true }),
-    fanIn: fc.integer({ min: 1, max: 4 }),
-    grouping: fc.boolean(),
-  });
 
 describe("planner properties", () => {
   it("keeps every invariant on random pipelines of up to 2,000 nodes", () => {

@@ -37,7 +37,7 @@ describe("grouping", () => {
       ],
       { a_spark: SPARK_DS },
     );
-    expect(shape(p)).toEqual(["pyspark_0=spark:A,X,Y,B"]);
+    expect(shape(p)).toEqual(["pyspark_A=spark:A,X,Y,B"]);
     expect(p.groups[0]!.reasons["X"]).toMatchObject({ rule: 4, code: "sandwiched" });
     expect(p.groups[0]!.reasons["Y"]).toMatchObject({ rule: 4, code: "sandwiched" });
     expect(p.counts).toMatchObject({ sparkJobs: 1, defaultNodesInSparkGroups: 2 });
@@ -51,16 +51,16 @@ describe("grouping", () => {
       { name: "B", in: ["a_pd", "y"], out: ["b"], tags: [TAG] },
     ]);
     expect(shape(p)).toEqual([
-      "pyspark_0=spark:A",
+      "pyspark_A=spark:A",
       "X=default:X",
       "Y=default:Y",
-      "pyspark_1=spark:B",
+      "pyspark_B=spark:B",
     ]);
     expect(upstream(p)).toEqual({
-      pyspark_0: [],
-      X: ["pyspark_0"],
+      pyspark_A: [],
+      X: ["pyspark_A"],
       Y: ["X"],
-      pyspark_1: ["pyspark_0", "Y"],
+      pyspark_B: ["pyspark_A", "Y"],
     });
     expect(p.counts).toMatchObject({ sparkJobs: 2, defaultNodesInSparkGroups: 0 });
   });
@@ -101,7 +101,7 @@ describe("grouping", () => {
       ],
       { m: null },
     );
-    expect(shape(p)).toEqual(["pyspark_0=spark:s,d"]);
+    expect(shape(p)).toEqual(["pyspark_s=spark:s,d"]);
     expect(p.groups[0]!.reasons["d"]).toMatchObject({ code: "in-memory" });
     expect(p.counts.defaultNodesInSparkGroups).toBe(1);
   });
@@ -116,7 +116,7 @@ describe("grouping", () => {
       ],
       { sdf: SPARK_DS },
     );
-    expect(shape(p)).toEqual(["pyspark_0=spark:s1,mid,s2", "report=default:report"]);
+    expect(shape(p)).toEqual(["pyspark_s1=spark:s1,mid,s2", "report=default:report"]);
   });
 
   it("treats transcoded names as one dataset for ordering", () => {
@@ -127,8 +127,8 @@ describe("grouping", () => {
       ],
       { "t@spark": SPARK_DS },
     );
-    expect(shape(p)).toEqual(["pyspark_0=spark:write", "read=default:read"]);
-    expect(upstream(p)).toEqual({ pyspark_0: [], read: ["pyspark_0"] });
+    expect(shape(p)).toEqual(["pyspark_write=spark:write", "read=default:read"]);
+    expect(upstream(p)).toEqual({ pyspark_write: [], read: ["pyspark_write"] });
     expect(p.edges).toEqual([{ from: "write", to: "read", datasets: ["t@pandas"] }]);
   });
 
@@ -140,7 +140,7 @@ describe("grouping", () => {
       ],
       { "t@spark": SPARK_DS, "t@pandas": null },
     );
-    expect(shape(p)).toEqual(["pyspark_0=spark:write,read"]);
+    expect(shape(p)).toEqual(["pyspark_write=spark:write,read"]);
   });
 
   it("never makes an edge from parameters", () => {
@@ -160,7 +160,7 @@ describe("grouping", () => {
       { name: "d", in: ["a"], out: ["c"] },
       { name: "s3", in: ["c", "b"], out: ["e"], tags: [TAG] },
     ]);
-    expect(shape(p)).toEqual(["pyspark_0=spark:s1,s2", "d=default:d", "pyspark_1=spark:s3"]);
+    expect(shape(p)).toEqual(["pyspark_s1=spark:s1,s2", "d=default:d", "pyspark_s3=spark:s3"]);
     expect(p.counts).toMatchObject({ sparkJobs: 2, defaultNodesInSparkGroups: 0, longestChain: 3 });
   });
 
@@ -173,12 +173,12 @@ describe("grouping", () => {
     ];
     const p = plan(nodes, { a_spark: SPARK_DS }, false);
     expect(shape(p)).toEqual([
-      "pyspark_0=spark:A",
+      "pyspark_A=spark:A",
       "X=default:X",
-      "pyspark_1=spark:B",
-      "pyspark_2=spark:C",
+      "pyspark_B=spark:B",
+      "pyspark_C=spark:C",
     ]);
-    expect(upstream(p)).toMatchObject({ pyspark_1: ["pyspark_0", "X"] });
+    expect(upstream(p)).toMatchObject({ pyspark_B: ["pyspark_A", "X"] });
   });
 
   it("with group_spark_nodes false, still keeps in-memory data in one job, and says so", () => {
@@ -190,24 +190,41 @@ describe("grouping", () => {
       { m: null },
       false,
     );
-    expect(shape(p)).toEqual(["pyspark_0=spark:A,B"]);
+    expect(shape(p)).toEqual(["pyspark_A=spark:A,B"]);
     expect(p.warnings.join("\n")).toMatch(
       /group_spark_nodes is false, but Spark nodes "A" and "B" pass in-memory data/,
     );
   });
 
-  it("names a Spark group around a node literally called pyspark_0", () => {
+  it("hashes a pod group whose node is named like a Spark group, and leaves the Spark group be", () => {
     const p = plan([
-      { name: "pyspark_0", in: ["raw"], out: ["x"] },
+      { name: "pyspark_s", in: ["raw"], out: ["x"] },
       { name: "s", in: ["x"], out: ["y"], tags: [TAG] },
     ]);
-    expect(shape(p)).toEqual(["pyspark_0=default:pyspark_0", "pyspark_0_=spark:s"]);
+    expect(shape(p)).toEqual(["pyspark_s__8618a530=default:pyspark_s", "pyspark_s=spark:s"]);
   });
 
-  it("keeps Kedro 0.19 generated names as they are", () => {
+  // Hashes: python3 -c "import hashlib; print(hashlib.sha256(b'default\\npyspark_s').hexdigest()[:8])"
+  it("hashes reserved ids and Kedro 0.19 generated names into valid ids, keeping the nodes", () => {
     const name = "f([a;b]) -> [c]";
-    const p = plan([{ name, in: ["a", "b"], out: ["c"] }]);
-    expect(p.groups[0]!.name).toBe(name);
+    const p = plan([
+      { name, in: ["a", "b"], out: ["c"] },
+      { name: "create_spark_cluster", in: ["c"], out: ["d"] },
+    ]);
+    expect(shape(p)).toEqual([
+      "f_a_b_-_c___16a68646=default:f([a;b]) -> [c]",
+      "create_spark_cluster__ece3e6f2=default:create_spark_cluster",
+    ]);
+  });
+
+  it("names a group after its first node by the edges inside it, not by the plan's order", () => {
+    // b and a are both sources of the one Spark job; b comes first in the pipeline's order.
+    const p = plan([
+      { name: "b", in: ["raw1"], out: ["x"], tags: [TAG] },
+      { name: "a", in: ["raw2"], out: ["y"], tags: [TAG] },
+      { name: "c", in: ["x", "y"], out: ["z"], tags: [TAG] },
+    ]);
+    expect(shape(p)).toEqual(["pyspark_a=spark:b,a,c"]);
   });
 
   it("warns about a free input that is not in the catalog", () => {

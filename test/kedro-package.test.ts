@@ -116,7 +116,7 @@ describe("packaging: kedro-package", () => {
     expect(script).toContain(`-m pip install --no-input "$workdir/"${WHEEL}`);
     expect(script).not.toContain("ARCHIVE_URI");
     execFileSync("bash", ["-n", init.file]);
-    const run = summary.artifacts.find((a) => /^pyspark_\d+-/.test(a.name))!;
+    const run = summary.artifacts.find((a) => /^pyspark_.*-[0-9a-f]{12}\.py$/.test(a.name))!;
     const runText = fs.readFileSync(run.file, "utf8");
     expect(runText).toContain(`PACKAGED = {"conf_archive": None, "conf_from": "project_home"}`);
     expect(runText).toContain(`DEFAULT_PROJECT_HOME = "/opt/${PKG}"`);
@@ -156,7 +156,7 @@ describe("packaging: kedro-package", () => {
     expect(dag).toContain(`"python_file_uris": ["${zip.uri}"]`);
     expect(dag).toContain(`"file_uris": ["${conf.uri}"]`);
     expect(summary.artifacts.some((a) => a.name.startsWith("init-"))).toBe(false);
-    const run = summary.artifacts.find((a) => /^pyspark_\d+-/.test(a.name))!;
+    const run = summary.artifacts.find((a) => /^pyspark_.*-[0-9a-f]{12}\.py$/.test(a.name))!;
     const runText = fs.readFileSync(run.file, "utf8");
     expect(runText).toContain(
       `PACKAGED = {"conf_archive": "${conf.name}", "conf_from": "spark_files"}`,

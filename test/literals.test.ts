@@ -5,7 +5,8 @@
 import { execFileSync } from "node:child_process";
 import fc from "fast-check";
 import { pyLiteral, pyString, shellQuote, type PyValue } from "../components/rendering/literals";
-import { MAX_TASK_ID, slug, taskIds } from "../components/rendering/names";
+import { RESERVED_TASK_IDS, groupName } from "../components/planning/task-ids";
+import { MAX_TASK_ID, batchIdStem, sanitizeId, slug } from "../components/rendering/names";
 import { joinNodeNames, splitNodeNames } from "../components/rendering/kedro-args";
 
 /** Strings built from the characters that break naive generators, plus anything at all. */
@@ -77,31 +78,85 @@ describe("shellQuote", () => {
   });
 });
 
-describe("taskIds", () => {
-  it("gives valid, unique ids of at most 250 characters, the same every time", () => {
+describe("groupName", () => {
+  const kinds = fc.constantFrom<"spark" | "default">("spark", "default");
+  // Names made to clash: with the Spark prefix, reserved ids, hashed-looking tails, lengths.
+  const tricky = fc.oneof(
+    hostile,
+    fc.constantFrom("x", "pyspark_x", "create_spark_cluster", "spark_jobs_succeeded", "a b", "a_b"),
+    hostile.map((s) => `${s}__0123abcd`),
+    fc.integer({ min: 240, max: 260 }).map((n) => "n".repeat(n)),
+  );
+
+  it("gives valid ids of at most 250 characters, distinct over groups of distinct first nodes, never reserved", () => {
     fc.assert(
-      fc.property(
-        fc.array(hostile, { maxLength: 40 }),
-        fc.array(fc.constantFrom("x", "create_spark_cluster")),
-        (names, reserved) => {
-          const ids = taskIds(names, reserved);
-          expect(ids).toHaveLength(names.length);
-          for (const id of ids) expect(id).toMatch(/^[A-Za-z0-9_.-]{1,250}$/);
-          expect(new Set([...ids, ...reserved]).size).toBe(ids.length + new Set(reserved).size);
-          expect(taskIds(names, reserved)).toEqual(ids);
-        },
-      ),
+      fc.property(fc.uniqueArray(fc.tuple(kinds, tricky), { maxLength: 40 }), (groups) => {
+        // Node names are unique in a pipeline: one first node per group.
+        const firsts = new Set<string>();
+        const unique = groups.filter(([, n]) => !firsts.has(n) && firsts.add(n) !== undefined);
+        const ids = unique.map(([kind, n]) => groupName(kind, n));
+        for (const id of ids) expect(id).toMatch(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,249}$/);
+        expect(new Set(ids).size).toBe(ids.length);
+        for (const id of ids) expect(RESERVED_TASK_IDS).not.toContain(id);
+        unique.forEach(([kind, n], i) => {
+          const id = ids[i]!;
+          // Spark ids carry the prefix; a pod id that does is a hashed one.
+          if (kind === "spark") expect(id.startsWith("pyspark_")).toBe(true);
+          else if (id.startsWith("pyspark_")) expect(id).toMatch(/__[0-9a-f]{8}$/);
+          // A name is kept only when it is already a plain id.
+          if (id === (kind === "spark" ? `pyspark_${n}` : n))
+            expect(id).not.toMatch(/__[0-9a-f]{8}$/);
+          expect(groupName(kind, n)).toBe(ids[i]);
+        });
+      }),
       { numRuns: 500 },
     );
   });
 
-  it("disambiguates names that sanitise alike, in order, and keeps long ones in bounds", () => {
-    expect(taskIds(["a b", "a_b", "a;b"])).toEqual(["a_b", "a_b_2", "a_b_3"]);
-    const long = "n".repeat(400);
-    const ids = taskIds([long, long]);
-    expect(ids[0]).toHaveLength(MAX_TASK_ID);
-    expect(ids[1]).toHaveLength(MAX_TASK_ID);
-    expect(ids[1]!.endsWith("_2")).toBe(true);
+  it("keeps plain names, and hashes (never numbers) the ones it must change", () => {
+    expect(groupName("default", "preprocess")).toBe("preprocess");
+    expect(groupName("spark", "ns.join-1")).toBe("pyspark_ns.join-1");
+    const hashed = /^(.*)__[0-9a-f]{8}$/;
+    const cases: [kind: "spark" | "default", name: string, stem: string][] = [
+      ["default", "f([a;b]) -> [c]", "f_a_b_-_c_"],
+      ["default", "pyspark_x", "pyspark_x"],
+      ["default", "create_spark_cluster", "create_spark_cluster"],
+      ["default", "t__0123abcd", "t__0123abcd"],
+      ["spark", "a b", "pyspark_a_b"],
+      ["spark", "é", "pyspark__"],
+    ];
+    for (const [kind, name, stem] of cases) {
+      expect(groupName(kind, name).match(hashed)?.[1]).toBe(stem);
+    }
+    expect(groupName("default", "a b")).not.toBe(groupName("default", "a;b"));
+    expect(groupName("spark", "x")).not.toBe(groupName("default", "pyspark_x"));
+    expect(groupName("default", "n".repeat(251))).toHaveLength(MAX_TASK_ID);
+    expect(groupName("default", "n".repeat(250))).toBe("n".repeat(250));
+    expect(groupName("spark", "n".repeat(243))).toHaveLength(MAX_TASK_ID);
+  });
+});
+
+describe("sanitizeId", () => {
+  it("gives a valid id of at most 250 characters", () => {
+    fc.assert(
+      fc.property(hostile, (name) => {
+        expect(sanitizeId(name)).toMatch(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,249}$/);
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
+
+describe("batchIdStem", () => {
+  it("fits Dataproc's batch id with its try suffix and tells groups of one slug apart", () => {
+    fc.assert(
+      fc.property(hostile, hostile, (prefix, group) => {
+        expect(`${batchIdStem(prefix, group)}-0123456789`).toMatch(/^[a-z][a-z0-9-]{3,62}$/);
+      }),
+      { numRuns: 300 },
+    );
+    expect(batchIdStem("dag", "pyspark_A")).not.toBe(batchIdStem("dag", "pyspark_a"));
+    expect(batchIdStem("dag", "pyspark_a")).toMatch(/^dag-pyspark-a-[0-9a-f]{8}$/);
   });
 });
 

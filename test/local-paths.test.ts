@@ -63,7 +63,7 @@ describe("local paths across tasks", () => {
   it("accepts remote paths, and local paths that stay inside one task", () => {
     // raw is read by the first task only and z never leaves the last: neither crosses.
     const p = planPipeline(manifest(remote("gs://b/x"), remote("gs://b/y")), config());
-    expect(p.groups.map((g) => g.name)).toEqual(["a", "pyspark_0", "b"]);
+    expect(p.groups.map((g) => g.name)).toEqual(["a", "pyspark_s", "b"]);
   });
 
   it("fails with one line per crossing dataset, naming producer, consumer and the fixes", () => {
@@ -72,10 +72,10 @@ describe("local paths across tasks", () => {
     const lines = err.message.split("\n");
     expect(lines).toEqual([
       expect.stringMatching(
-        /^m\.json: datasets\.x\.location: local path "data\/x\.parquet" is written by task "a" and read by task "pyspark_0", which share no disk with it; give the dataset a remote path \(gs:\/\/\.\.\.\) in the deployment's Kedro env, declare its storage in run_config\.shared_filesystems if every task mounts it, or make it a MemoryDataset so both nodes run in one task$/,
+        /^m\.json: datasets\.x\.location: local path "data\/x\.parquet" is written by task "a" and read by task "pyspark_s", which share no disk with it; give the dataset a remote path \(gs:\/\/\.\.\.\) in the deployment's Kedro env, declare its storage in run_config\.shared_filesystems if every task mounts it, or make it a MemoryDataset so both nodes run in one task$/,
       ),
       expect.stringMatching(
-        /^m\.json: datasets\.y\.location: local path "\/abs\/y\.parquet" is written by task "pyspark_0" and read by task "b",/,
+        /^m\.json: datasets\.y\.location: local path "\/abs\/y\.parquet" is written by task "pyspark_s" and read by task "b",/,
       ),
     ]);
   });
@@ -110,7 +110,7 @@ describe("local paths across tasks", () => {
       "m.json",
     );
     expect(planError(m).message).toMatch(
-      /^m\.json: datasets\["t@pandas"\]\.location: .* by task "pyspark_0" and read by task "r"/,
+      /^m\.json: datasets\["t@pandas"\]\.location: .* by task "pyspark_w" and read by task "r"/,
     );
   });
 
@@ -173,7 +173,7 @@ describe("the deployment env", () => {
     const plain = fs.readFileSync(JSON.parse(none.out).dag, "utf8");
     expect(plain).not.toContain("--env");
     const script = JSON.parse(none.out).artifacts.find((a: { name: string }) =>
-      a.name.startsWith("pyspark_0-"),
+      a.name.startsWith("pyspark_s-"),
     );
     expect(fs.readFileSync(script.file, "utf8")).toContain("ENV = None");
   });

@@ -273,7 +273,7 @@ describe("construct: what a Python or YAML program gets", () => {
       "spaceflights-archive",
       "spaceflights-dag",
       "spaceflights-init.sh",
-      "spaceflights-pyspark_0.py",
+      "spaceflights-pyspark_clean_reviews_node.py",
     ]);
     const dag = children.find((r) => r.name === "spaceflights-dag")!;
     expect(dag.inputs["bucket"]).toBe("europe-west1-composer-abc-bucket");

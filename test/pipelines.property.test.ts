@@ -252,7 +252,9 @@ describe("several pipelines: no two generated names collide", () => {
             byName.set(a.name, a.content);
           }
           const runScripts = out.flatMap((o) =>
-            o.compiled.artifacts.filter((a) => a.name.startsWith("pyspark_0-")).map((a) => a.name),
+            o.compiled.artifacts
+              .filter((a) => a.name.startsWith("pyspark_spark-"))
+              .map((a) => a.name),
           );
           expect(allDistinct(runScripts)).toBe(true);
         },

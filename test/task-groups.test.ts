@@ -97,7 +97,7 @@ describe("planTaskGroups on the namespaces fixture", () => {
       "prep.clean.clean_shuttles": "prep.clean",
       "prep.join_tables": "prep",
       prep: null,
-      pyspark_0: "features.spark",
+      "pyspark_features.spark.build_features": "features.spark",
       // report-v2.charts.plot and report-v2.tables.render share in-memory data: one task
       "report-v2.charts.plot": "report-v2",
       "report-v2.charts.summary": "report-v2.charts",
@@ -115,7 +115,7 @@ describe("planTaskGroups on the namespaces fixture", () => {
     });
     expect(strip(view)).toEqual(strip(off));
     const groupOfTask = Object.fromEntries(view.tasks.map((t) => [t.taskId, t.taskGroup]));
-    expect(groupOfTask["pyspark_0"]).toBe("task_group_1");
+    expect(groupOfTask["pyspark_features.spark.build_features"]).toBe("task_group_1");
     expect(groupOfTask["ingest"]).toBeUndefined();
   });
 

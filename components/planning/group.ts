@@ -1,6 +1,7 @@
 import type { PipelineGraph } from "../manifest/graph";
 import { Heap } from "../common/heap";
 import type { Catalog, Reason } from "./detect";
+import { firstNodeOf, groupName } from "./task-ids";
 
 /** A set of nodes that one Airflow task runs; a Spark group runs as one Spark job. */
 export interface Group {
@@ -212,32 +213,30 @@ function buildGroups(
     };
   });
 
-  nameGroups(graph, groups);
+  nameGroups(graph, groups, groupOf);
   groups.forEach((group, g) => explainMembers(graph, detected, memoryEdge, groupOf, group, g));
   return { groups, groupOf, warnings };
 }
 
 /**
- * Spark groups are `pyspark_0`, `pyspark_1`, ... in plan order; a default group takes its first
- * node's name. Node names are unique, so only a node literally named `pyspark_<k>` can clash:
- * then the Spark group takes the next free `_`-suffixed form.
+ * Names each group from its own contents (task-ids.ts): `pyspark_<first node>` for a Spark
+ * group, its first node's name for a default group, hashed where that is no plain task id.
+ * No name depends on plan order or on another group, so an edit elsewhere renames nothing.
  */
-function nameGroups(graph: PipelineGraph, groups: Group[]): void {
+function nameGroups(graph: PipelineGraph, groups: Group[], groupOf: readonly number[]): void {
   const taken = new Set<string>();
-  for (const group of groups) {
-    if (group.kind === "default") {
-      group.name = graph.nodes[group.nodes[0]!]!.name;
-      taken.add(group.name);
+  groups.forEach((group, g) => {
+    const fedInside = group.nodes.map((v) =>
+      graph.inEdges[v]!.some((id) => groupOf[graph.edges[id]!.from] === g),
+    );
+    const names = group.nodes.map((v) => graph.nodes[v]!.name);
+    group.name = groupName(group.kind, firstNodeOf(names, fedInside));
+    // Distinct by construction unless two 32-bit hashes collide; never emit a bad DAG.
+    if (taken.has(group.name)) {
+      throw new Error(`internal error: two groups are named ${JSON.stringify(group.name)}`);
     }
-  }
-  let k = 0;
-  for (const group of groups) {
-    if (group.kind !== "spark") continue;
-    let name = `pyspark_${k++}`;
-    while (taken.has(name)) name += "_";
-    taken.add(name);
-    group.name = name;
-  }
+    taken.add(group.name);
+  });
 }
 
 function explainMembers(

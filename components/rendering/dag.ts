@@ -6,7 +6,7 @@ import type { Plan, PlanGroup } from "../planning/plan";
 import type { SparkOperatorFactory } from "./factory";
 import { joinNodeNames } from "./kedro-args";
 import { jinjaSafeDeep, type PyValue } from "./literals";
-import { DEFAULT_PIPELINE, pipelineKey, slug, taskIds } from "./names";
+import { DEFAULT_PIPELINE, batchIdStem, pipelineKey, sanitizeId, slug } from "./names";
 import { defaultArgs, groupPolicies, taskKwargs, type PolicyKwarg } from "./policies";
 import {
   kedroParamsArguments,
@@ -160,7 +160,7 @@ const MAX_DAG_BASE = 128;
  * (those derive from the id). At most Airflow's 250 characters (ID_LEN in airflow.models.base).
  */
 export function dagIdOf(manifest: Manifest, config: RunConfig): string {
-  const base = taskIds([config.runName ?? manifest.project.name])[0]!;
+  const base = sanitizeId(config.runName ?? manifest.project.name);
   if (manifest.pipeline === DEFAULT_PIPELINE) return base;
   return `${base.slice(0, MAX_DAG_BASE)}__${pipelineKey(manifest.pipeline)}`;
 }
@@ -184,20 +184,9 @@ export function buildDagView(inputs: DagInputs): DagView {
   }
 
   const dagId = dagIdOf(manifest, config);
-  const usesCluster = sparkGroups.length > 0 && spark.type === "dataproc";
-  // Ids of the tasks around the Spark jobs; a custom factory's cluster tasks use them too.
-  const reserved =
-    sparkGroups.length === 0
-      ? []
-      : usesCluster
-        ? [CREATE_CLUSTER, DELETE_CLUSTER]
-        : spark.type === "custom"
-          ? [CREATE_CLUSTER, DELETE_CLUSTER, SPARK_JOBS_SUCCEEDED]
-          : [];
-  const ids = taskIds(
-    plan.groups.map((g) => g.name),
-    reserved,
-  );
+  // Group names are the task ids: valid, distinct and never one of the reserved ids around
+  // the Spark jobs (planning/task-ids.ts), whatever the backend.
+  const ids = plan.groups.map((g) => g.name);
   const varOf = (g: number) => `task_${g}`;
   const groupIndex = new Map(plan.groups.map((g, i) => [g.name, i]));
   const runSuffix = "{{ kak_run_suffix(dag.dag_id, run_id) }}";
@@ -346,7 +335,7 @@ export function buildDagView(inputs: DagInputs): DagView {
       plan.groups.forEach((group, g) => {
         if (group.kind !== "spark") return;
         // 4-63 characters of [a-z0-9-]: 10 for the run suffix, 1 for the dash.
-        const batchId = `${slug(`${spark.clusterName ?? dagId}-${group.name}`, 52, "kedro")}-${trySuffix}`;
+        const batchId = `${batchIdStem(spark.clusterName ?? dagId, group.name)}-${trySuffix}`;
         tasks.push({
           var: varOf(g),
           taskId: ids[g]!,

@@ -1,27 +1,27 @@
 import { createHash } from "node:crypto";
+import { MAX_TASK_ID } from "../planning/task-ids";
 
-/** Airflow task ids: letters, digits, `_`, `.`, `-`; at most 250 characters. */
-export const MAX_TASK_ID = 250;
+export { MAX_TASK_ID };
 
 /**
- * Turns names into valid, unique task ids, deterministically: invalid runs of characters
- * become `_`, long names are cut, and a name that clashes with an earlier one (or a reserved
- * id) gets `_2`, `_3`, ... in the order given.
+ * A name as an Airflow id (the DAG id's base): invalid runs of characters become `_`,
+ * leading `.`, `_`, `-` go, long names are cut. Group task ids are made in planning/task-ids.ts.
  */
-export function taskIds(names: readonly string[], reserved: readonly string[] = []): string[] {
-  const taken = new Set(reserved);
-  return names.map((name) => {
-    let base = name.replace(/[^A-Za-z0-9_.-]+/g, "_").replace(/^[._-]+/, "");
-    if (base === "") base = "task";
-    base = base.slice(0, MAX_TASK_ID);
-    let id = base;
-    for (let k = 2; taken.has(id); k++) {
-      const suffix = `_${k}`;
-      id = base.slice(0, MAX_TASK_ID - suffix.length) + suffix;
-    }
-    taken.add(id);
-    return id;
-  });
+export function sanitizeId(name: string): string {
+  let id = name.replace(/[^A-Za-z0-9_.-]+/g, "_").replace(/^[._-]+/, "");
+  if (id === "") id = "task";
+  return id.slice(0, MAX_TASK_ID);
+}
+
+/**
+ * The part of a Serverless batch id before the per-try suffix: a slug of the prefix (cluster
+ * name or DAG id) and the group name, then 8 hex digits of SHA-256 of the group name, since
+ * the slug folds case and cuts (`pyspark_A` and `pyspark_a` are two groups). At most 52
+ * characters, so that `-` and the 10-character try suffix fit Dataproc's 63. Stable while
+ * the group's name is.
+ */
+export function batchIdStem(prefix: string, group: string): string {
+  return `${slug(`${prefix}-${group}`, 43, "kedro")}-${contentHash(group, 8)}`;
 }
 
 /**

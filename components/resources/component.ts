@@ -105,8 +105,9 @@ export interface KedroAirflowDeploymentArgs {
   /** Spark on Kubernetes (`spark.type: k8s`): the cluster that receives the Spark RBAC. */
   kubernetes?: SparkOnKubernetes;
   /**
-   * Former names of Spark groups (`pyspark_0`, ...), by current name, so that a group's run
-   * script keeps its Pulumi resource when a change to the pipeline renames the group.
+   * Former names of Spark groups, by current name, so that a group's run script keeps its
+   * Pulumi resource when the group is renamed: its first node was renamed or another node
+   * became first, or the names were positional (`pyspark_0`, ...) before stable task ids.
    */
   groupAliases?: { [group: string]: string[] };
 }
@@ -147,7 +148,10 @@ export type GroupKind = (typeof GroupKind)[keyof typeof GroupKind];
 
 /** One group of the plan: an Airflow task. */
 export interface DeploymentGroup {
-  /** `pyspark_0`, ... for Spark groups; a default group is named after its first node. */
+  /**
+   * The group's Airflow task id: `pyspark_<first node>` for a Spark group, its first node's
+   * name for a default group (hashed when that is no plain id); unchanged while its nodes are.
+   */
   name: string;
   /** Whether the group is a Spark job or a pod. */
   kind: GroupKind;
@@ -319,7 +323,8 @@ export class KedroAirflowDeployment extends pulumi.ComponentResource {
       }
       const groupOf = new Map(plan.groups.map((g) => [g.name, g]));
       for (const artifact of compiled.artifacts) {
-        const key = artifact.name.replace(/-[0-9a-f]{12}(?=\.)/, "");
+        // The hash before the extension: a group name may hold a run like it of its own.
+        const key = artifact.name.replace(/-[0-9a-f]{12}(?=\.[a-z]+$)/, "");
         const objectName = contentAddressed(artifact.name, artifact.content);
         const group = key.replace(/\.py$/, "");
         const formerNames = groupOf.has(group)

@@ -17,9 +17,9 @@ deployment = kedro.KedroAirflowDeployment(
     project_dir=example,
     dag_bucket=config.require("dagBucket"),
     dag_prefix="dags/",
-    # The Spark group now named pyspark_0 was pyspark_1 before a pipeline change: its run
-    # script keeps its Pulumi resource.
-    group_aliases={"pyspark_0": ["pyspark_1"]},
+    # The Spark group was named pyspark_0 by position before stable task ids: its run script
+    # keeps its Pulumi resource.
+    group_aliases={"pyspark_clean_reviews_node": ["pyspark_0"]},
 )
 
 pulumi.export("dagId", deployment.dag_id)

@@ -36,7 +36,7 @@ DATAPROC_TEMPLATE = TEMPLATES / "dataproc_main.py.hbs"
 K8S_RUNNER = TEMPLATES / "k8s_runner.py"
 
 SAMPLE = {
-    "group": "pyspark_0",
+    "group": "pyspark_a_node",
     "nodes": ["a_node", "reporting.b-node", "f([a;params:b]) -> [c]", 'quote\'s "node" \\ é'],
     "env": None,
     "pipeline": "__default__",
@@ -249,7 +249,7 @@ def test_dataproc_main_runs_its_group(project, tmp_path):
         env=subprocess_env(),
     )
     assert proc.returncode == 0, proc.stderr
-    assert "Spark group 'pyspark_0' finished" in proc.stderr
+    assert "Spark group 'pyspark_a_node' finished" in proc.stderr
     shuttles = pd.read_parquet(project / "data/02_intermediate/preprocessed_shuttles.parquet")
     assert len(shuttles) == 12
 
@@ -259,7 +259,7 @@ def test_dataproc_main_fails_on_node_failure(project, tmp_path):
     script = render(tmp_path, nodes=["preprocess_shuttles_node", "check_shuttles_node"])
     proc = run_script([str(script)], project)
     assert proc.returncode == 1
-    assert "Spark group 'pyspark_0' failed" in proc.stderr
+    assert "Spark group 'pyspark_a_node' failed" in proc.stderr
     assert "Traceback" in proc.stderr  # Kedro's error is shown
 
 

@@ -183,7 +183,7 @@ def test_dataproc_run_script_passes_params_json_to_the_session(probe):
     script = probe.parent / "main.py"
     values = {
         **dict.fromkeys(TEMPLATE_VARIABLES),  # any variable not set below: None (its default)
-        "group": "pyspark_0",
+        "group": "pyspark_record_in_spark",
         "nodes": ["record_in_spark"],
         "env": "probe",
         "pipeline": "__default__",

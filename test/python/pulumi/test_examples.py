@@ -100,7 +100,7 @@ def test_python_example_uses_the_schema(program):
         assert [r.name for r in registered] == ["spaceflights"]
         assert registered[0].inputs == props
         assert props["dagBucket"] == "europe-west1-composer-b-bucket"
-        assert props["groupAliases"] == {"pyspark_0": ["pyspark_1"]}
+        assert props["groupAliases"] == {"pyspark_clean_reviews_node": ["pyspark_0"]}
         # Paths are relative to the program's folder, where the component runs.
         for key in ("manifest", "runConfig", "projectDir"):
             assert Path(props[key]).exists(), (key, props[key])
