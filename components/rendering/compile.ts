@@ -169,11 +169,7 @@ export function compileProject(inputs: CompileInputs): CompiledProject {
 function completeTask(task: TaskView): Required<TaskView> {
   return {
     pod: null as never,
-    createCluster: null as never,
-    submitJob: null as never,
-    deleteCluster: null as never,
-    batch: null as never,
-    empty: null as never,
+    operator: null as never,
     custom: null as never,
     ...task,
   };
