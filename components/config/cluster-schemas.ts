@@ -18,6 +18,14 @@ function protoEnum(name: string): object {
   return { description: `a ${name} name or number`, type: ["string", "integer"] };
 }
 
+/** A Duration or Timestamp: a mapping ({seconds: 3600}) or its JSON string ("3600s"). */
+function wellKnown(name: string): object {
+  return {
+    description: `a ${name} mapping or string (e.g. ${name === "Duration" ? '"3600s"' : '"2030-01-01T00:00:00Z"'})`,
+    type: ["object", "string"],
+  };
+}
+
 const stringMap = (what: string): object => ({
   description: `a mapping of ${what} to strings`,
   type: "object",
@@ -61,7 +69,7 @@ export const dataprocClusterSchema = {
         required: ["executable_file"],
         properties: {
           executable_file: { description: "a gs:// URI of the script", type: "string" },
-          execution_timeout: message("Duration"),
+          execution_timeout: wellKnown("Duration"),
         },
       },
     },
@@ -73,12 +81,12 @@ export const dataprocClusterSchema = {
       type: "object",
       additionalProperties: false,
       properties: {
-        idle_delete_ttl: message("Duration"),
-        auto_delete_time: message("Timestamp"),
-        auto_delete_ttl: message("Duration"),
-        idle_stop_ttl: message("Duration"),
-        auto_stop_time: message("Timestamp"),
-        auto_stop_ttl: message("Duration"),
+        idle_delete_ttl: wellKnown("Duration"),
+        auto_delete_time: wellKnown("Timestamp"),
+        auto_delete_ttl: wellKnown("Duration"),
+        idle_stop_ttl: wellKnown("Duration"),
+        auto_stop_time: wellKnown("Timestamp"),
+        auto_stop_ttl: wellKnown("Duration"),
         idle_start_time: refused("idle_start_time", "output only, Dataproc sets it"),
       },
     },
