@@ -1,8 +1,8 @@
 import { InputError } from "../common/errors";
-import type { RunConfig } from "../config/types";
+import type { RunConfig, SparkBackend as SparkType, SparkConfig } from "../config/types";
 import type { Manifest } from "../manifest/types";
 import type { Plan } from "../planning/plan";
-import { BACKENDS, type ArtifactUris, type BackendTasks } from "./backends";
+import { BACKENDS, type ArtifactUris, type BackendContext, type BackendTasks } from "./backends";
 import { CREATE_VAR, DELETE_VAR } from "./backends/types";
 import type { SparkOperatorFactory } from "./factory";
 import { DEFAULT_PIPELINE, pipelineKey, taskIds } from "./names";
@@ -144,7 +144,7 @@ export function buildDagView(inputs: DagInputs): DagView {
   const fromBackend: BackendTasks | null =
     backend === null
       ? null
-      : backendTasks(backend, {
+      : backendTasks({
           spark,
           config,
           manifest,
@@ -230,10 +230,7 @@ export function buildDagView(inputs: DagInputs): DagView {
 
 /** Runs the backend of the config's type on a context of that type (one place knows the pairing). */
 function backendTasks(
-  backend: (typeof BACKENDS)[keyof typeof BACKENDS],
-  context: Omit<Parameters<(typeof BACKENDS)["custom"]["tasks"]>[0], "spark"> & {
-    spark: RunConfig["spark"];
-  },
+  context: Omit<BackendContext<SparkType>, "spark"> & { spark: SparkConfig },
 ): BackendTasks {
   const { spark } = context;
   switch (spark.type) {
@@ -246,7 +243,7 @@ function backendTasks(
     case "custom":
       return BACKENDS.custom.tasks({ ...context, spark });
     default:
-      throw new Error(`no backend for spark.type ${String(spark.type)} (${backend.type})`);
+      throw new Error(`no backend for spark.type ${String(spark.type)}`);
   }
 }
 
