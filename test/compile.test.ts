@@ -543,8 +543,16 @@ describe("compile: bad input names the key or file, exits 2 and writes nothing",
     ],
     [
       "serverless without container_image",
-      (y: string) => y.replace("type: dataproc", "type: dataproc-serverless"),
+      (y: string) =>
+        y
+          .replace("type: dataproc", "type: dataproc-serverless")
+          .replace(/^ {4}cluster_config:\n( {6}.*\n)*/m, ""),
       /run_config\.spark\.cluster_config\.runtime_config\.container_image: is required/,
+    ],
+    [
+      "a Dataproc ClusterConfig given to a Serverless batch",
+      (y: string) => y.replace("type: dataproc", "type: dataproc-serverless"),
+      /airflow-k8s\.yaml: run_config\.spark\.cluster_config\.master_config: unknown key \(expected one of: pyspark_batch, labels, runtime_config, environment_config, /,
     ],
   ])("%s", (_, edit, expected) => {
     expect(failing(edit)).toMatch(expected);

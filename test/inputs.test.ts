@@ -421,6 +421,57 @@ run_config:
       "run_config:\n  startup_timeout: 600\n  policies:\n    __default__: {startup_timeout: 10m}\n",
       /^c\.yaml: run_config\.startup_timeout: is set and so is run_config\.policies\.__default__\.startup_timeout \(expected one of the two\)$/,
     ],
+    // cluster_config: each backend's own schema (components/config/cluster-schemas.ts).
+    [
+      "a k8s conf given as a string",
+      'run_config:\n  spark:\n    type: k8s\n    cluster_config: {conf: "spark.x=1"}\n',
+      /^c\.yaml: run_config\.spark\.cluster_config\.conf: expected a mapping of Spark properties to values \(an object\), got a string$/,
+    ],
+    [
+      "a typo of num_executors",
+      "run_config:\n  spark:\n    type: kubernetes\n    cluster_config: {num_executor: 30}\n",
+      /^c\.yaml: run_config\.spark\.cluster_config\.num_executor: unknown key \(expected one of: run_script, image, namespace, .*num_executors, .*gke\)$/,
+    ],
+    [
+      "a fractional num_executors",
+      "run_config:\n  spark:\n    type: k8s\n    cluster_config: {num_executors: 1.5}\n",
+      /^c\.yaml: run_config\.spark\.cluster_config\.num_executors: expected a whole number of executors, 1 or more \(an integer\), got a number$/,
+    ],
+    [
+      "an unknown key of gke",
+      "run_config:\n  spark:\n    type: k8s\n    cluster_config: {gke: {cluster: c}}\n",
+      /^c\.yaml: run_config\.spark\.cluster_config\.gke\.cluster: unknown key \(expected one of: project_id, location, cluster_name\)$/,
+    ],
+    [
+      "a key that is no Dataproc ClusterConfig field",
+      "run_config:\n  spark:\n    type: dataproc\n    cluster_config: {num_workers: 2}\n",
+      /^c\.yaml: run_config\.spark\.cluster_config\.num_workers: unknown key \(expected one of: cluster_type, cluster_tier, engine, config_bucket, temp_bucket, gce_cluster_config, master_config, worker_config, /,
+    ],
+    [
+      "an init action without its file",
+      "run_config:\n  spark:\n    type: dataproc\n    cluster_config: {initialization_actions: [{execution_timeout: 600s}]}\n",
+      /^c\.yaml: run_config\.spark\.cluster_config\.initialization_actions\[0\]\.executable_file: is required \(expected a gs:\/\/ URI of the script\)$/,
+    ],
+    [
+      "an unknown LifecycleConfig field",
+      "run_config:\n  spark:\n    type: dataproc\n    cluster_config: {lifecycle_config: {idle_ttl: 600s}}\n",
+      /^c\.yaml: run_config\.spark\.cluster_config\.lifecycle_config\.idle_ttl: unknown key \(expected one of: idle_delete_ttl, /,
+    ],
+    [
+      "an output-only Batch field",
+      "run_config:\n  spark:\n    type: dataproc-serverless\n    cluster_config: {state: RUNNING}\n",
+      /^c\.yaml: run_config\.spark\.cluster_config\.state: expected no state \(output only, Dataproc sets it\)$/,
+    ],
+    [
+      "a batch's own main file",
+      "run_config:\n  spark:\n    type: dataproc-serverless\n    cluster_config: {pyspark_batch: {main_python_file_uri: gs://b/m.py}}\n",
+      /^c\.yaml: run_config\.spark\.cluster_config\.pyspark_batch\.main_python_file_uri: expected no main_python_file_uri \(it is each group's run script\)$/,
+    ],
+    [
+      "Spark properties that are not strings",
+      "run_config:\n  spark:\n    type: dataproc-serverless\n    cluster_config: {runtime_config: {properties: {spark.executor.instances: 2}}}\n",
+      /^c\.yaml: run_config\.spark\.cluster_config\.runtime_config\.properties\["spark\.executor\.instances"\]: expected a string \(a string\), got an integer$/,
+    ],
   ])("rejects %s", (_, text, expected) => {
     expect(configError(text)).toMatch(expected);
   });

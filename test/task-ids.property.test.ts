@@ -214,7 +214,7 @@ describe("stable task ids", () => {
               setKey(g.nodes),
               JSON.stringify([
                 task.taskId,
-                task.batch?.batchId ?? null,
+                task.kwargs.find((k) => k.name === "batch_id")?.value ?? null,
                 script?.name.slice(0, -16) ?? null,
               ]),
             );

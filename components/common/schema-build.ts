@@ -4,12 +4,14 @@ import Ajv from "ajv";
 import standaloneCode from "ajv/dist/standalone";
 import manifestSchema from "../../docs/manifest.schema.json";
 import runConfigSchema from "../../docs/run-config.schema.json";
+import { CLUSTER_SCHEMAS } from "../config/cluster-config";
 import { AJV_OPTIONS, generatedValidatorFile, schemaDigest } from "./schema";
 
 /** The schemas that get a standalone validator, by the name their loaders ask for. */
 export const SCHEMAS: Record<string, object> = {
   manifest: manifestSchema,
   "run-config": runConfigSchema,
+  ...CLUSTER_SCHEMAS,
 };
 
 /**

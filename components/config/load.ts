@@ -3,6 +3,7 @@ import type * as Yaml from "yaml";
 import runConfigSchema from "../../docs/run-config.schema.json";
 import { InputError } from "../common/errors";
 import { assertValid, compileSchema } from "../common/schema";
+import { parseClusterConfig } from "./cluster-config";
 import { checkComposer, COMPOSER3_NAMESPACE, type ComposerVersion } from "./composer";
 import { scheduleProblem, startDateProblem } from "./schedule";
 import { normaliseParams, type RawParam } from "./params";
@@ -173,7 +174,7 @@ export function normaliseRunConfig(data: unknown, source: string): RunConfig {
     packaging: raw.packaging ?? "archive",
     groupSparkNodes: raw.group_spark_nodes ?? true,
     taskGroups: raw.task_groups ?? true,
-    spark: sparkConfig(spark),
+    spark: sparkConfig(spark, source),
     ignoredKeys: SEED_ONLY_KEYS.filter((key) => raw[key] !== undefined).map(
       (key) => `run_config.${key}`,
     ),
@@ -211,16 +212,15 @@ function resourceProfile(p: RawResourceProfile): ResourceProfile {
   };
 }
 
-function sparkConfig(s: RawSpark): SparkConfig {
+function sparkConfig(s: RawSpark, source: string): SparkConfig {
   // The seed accepted both spellings of the Kubernetes backend; one name is enough inside.
   const type: SparkBackend | null =
     s.type === undefined ? null : s.type === "k8s" ? "kubernetes" : s.type;
   return {
-    type,
+    ...parseClusterConfig(type, { ...(s.cluster_config ?? {}) }, source),
     projectId: s.project_id ?? null,
     region: s.region ?? null,
     clusterName: s.cluster_name ?? null,
-    clusterConfig: { ...(s.cluster_config ?? {}) },
     operatorFactory: s.operator_factory ?? null,
     artifactsPath: s.artifacts_path ?? null,
     userInitPath: s.user_init_path ?? null,

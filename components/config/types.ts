@@ -85,13 +85,74 @@ export interface Toleration {
   tolerationSeconds: number | null;
 }
 
-export interface SparkConfig {
-  /** null when the config names no backend: planning works, rendering Spark groups does not. */
-  type: SparkBackend | null;
+/** A JSON value (what YAML and the schemas let through); assignable to rendering's PyValue. */
+export type JsonValue =
+  string | number | boolean | null | readonly JsonValue[] | { readonly [key: string]: JsonValue };
+export type JsonObject = { readonly [key: string]: JsonValue };
+
+/** `cluster_config` of `dataproc`: a Dataproc ClusterConfig (cluster-schemas.ts lists its fields). */
+export type DataprocClusterConfig = {
+  readonly [field: string]: JsonValue | undefined;
+  readonly initialization_actions?: readonly JsonObject[];
+  readonly lifecycle_config?: JsonObject;
+};
+
+/** `cluster_config` of `dataproc-serverless`: the Batch, less the parts each group sets. */
+export type ServerlessBatchConfig = {
+  readonly pyspark_batch?: {
+    readonly args?: readonly string[];
+    readonly python_file_uris?: readonly string[];
+    readonly jar_file_uris?: readonly string[];
+    readonly file_uris?: readonly string[];
+    readonly archive_uris?: readonly string[];
+  };
+  readonly labels?: Readonly<Record<string, string>>;
+  readonly runtime_config?: {
+    readonly version?: string;
+    readonly container_image?: string;
+    readonly properties?: Readonly<Record<string, string>>;
+    readonly repository_config?: JsonObject;
+    readonly autotuning_config?: JsonObject;
+    readonly cohort?: string;
+  };
+  readonly environment_config?: {
+    readonly execution_config?: JsonObject;
+    readonly peripherals_config?: JsonObject;
+  };
+};
+
+/** `cluster_config` of `k8s` / `kubernetes`: the seed plugin's keys, and ours. */
+export type KubernetesSparkConfig = {
+  readonly run_script?: string;
+  readonly image?: string;
+  readonly namespace?: string;
+  readonly master?: string;
+  readonly spark_submit?: string;
+  readonly driver_service_account?: string;
+  readonly submit_service_account?: string;
+  readonly conf?: Readonly<Record<string, string | number | boolean>>;
+  readonly num_executors?: number;
+  readonly requests?: { readonly cpu?: string | number; readonly memory?: string };
+  readonly limits?: { readonly cpu?: string | number; readonly memory?: string };
+  readonly jars?: string;
+  readonly packages?: string;
+  readonly repositories?: string;
+  readonly env_vars?: Readonly<Record<string, string>>;
+  /** Kubernetes Secret name -> mount path in the driver and executors (the seed's key). */
+  readonly secrets?: Readonly<Record<string, string>>;
+  readonly labels?: Readonly<Record<string, string>>;
+  readonly kubernetes_conn_id?: string;
+  readonly gke?: {
+    readonly project_id?: string;
+    readonly location?: string;
+    readonly cluster_name?: string;
+  };
+};
+
+interface SparkCommon {
   projectId: string | null;
   region: string | null;
   clusterName: string | null;
-  clusterConfig: Record<string, unknown>;
   operatorFactory: string | null;
   artifactsPath: string | null;
   userInitPath: string | null;
@@ -99,6 +160,20 @@ export interface SparkConfig {
   /** Extra Spark dataset classes, qualified or bare class names. */
   datasetTypes: string[];
 }
+
+/**
+ * The Spark settings, by backend: `clusterConfig` is parsed against the backend's own schema
+ * (config/cluster-config.ts), so code that knows the type knows the shape, with no casts.
+ * `type` null: the config names no backend (planning works, rendering Spark groups does not).
+ */
+export type SparkConfig = SparkCommon & SparkChoice;
+
+export type SparkChoice =
+  | { type: "dataproc"; clusterConfig: DataprocClusterConfig }
+  | { type: "dataproc-serverless"; clusterConfig: ServerlessBatchConfig }
+  | { type: "kubernetes"; clusterConfig: KubernetesSparkConfig }
+  | { type: "custom"; clusterConfig: JsonObject }
+  | { type: null; clusterConfig: JsonObject };
 
 /** The start date used when the config gives none: fixed, so the DAG text never changes by itself. */
 export const DEFAULT_START_DATE = "20250101";

@@ -4,6 +4,7 @@ import { InputError } from "../common/errors";
 import type { RunConfig } from "../config/types";
 import type { Manifest } from "../manifest/types";
 import type { Plan } from "../planning/plan";
+import { BACKENDS } from "./backends";
 import { buildDagView, dagIdOf, type TaskView } from "./dag";
 import type { SparkOperatorFactory } from "./factory";
 import { contentHash, slug } from "./names";
@@ -64,7 +65,9 @@ export function compileProject(inputs: CompileInputs): CompiledProject {
   const base = spark.artifactsPath?.replace(/\/+$/, "") ?? null;
   const uriOf = (name: string) => (base === null ? null : `${base}/${name}`);
   const projectHome = defaultProjectHome(manifest);
-  const needsScripts = sparkGroups.length > 0 && spark.type !== "kubernetes";
+  // What the backend needs rendered (backends/*.ts `artifacts`); nothing without Spark groups.
+  const needs =
+    sparkGroups.length > 0 && spark.type !== null ? BACKENDS[spark.type].artifacts : null;
   const packaged = inputs.packaged ?? null;
   const serverless = spark.type === "dataproc-serverless";
   // How a run script finds the conf of a packaged project: unpacked by the init script under
@@ -77,7 +80,7 @@ export function compileProject(inputs: CompileInputs): CompiledProject {
         : { conf_from: "project_home", conf_archive: null };
 
   const runScripts: Record<string, string> = {};
-  if (needsScripts) {
+  if (needs?.runScripts) {
     for (const group of sparkGroups) {
       const content = renderTemplate("scripts/dataproc_main.py.hbs", {
         group: group.name,
@@ -102,7 +105,7 @@ export function compileProject(inputs: CompileInputs): CompiledProject {
   }
 
   let initScript: string | null = null;
-  if (sparkGroups.length > 0 && (spark.type === "dataproc" || spark.type === "custom")) {
+  if (needs?.initScript) {
     const archiveName =
       inputs.archiveName ??
       `${manifest.project.package ?? slug(manifest.project.name, 60, "project")}.tar.gz`;
@@ -126,7 +129,7 @@ export function compileProject(inputs: CompileInputs): CompiledProject {
     artifacts.push({ path: `artifacts/${name}`, name, uri: uriOf(name), content, required: true });
     initScript = uriOf(name) ?? name;
   }
-  if (sparkGroups.length > 0 && spark.type === "kubernetes") {
+  if (needs?.k8sRunner) {
     const content = readStaticTemplate("scripts/k8s_runner.py");
     artifacts.push({
       path: "artifacts/runner.py",
@@ -147,7 +150,7 @@ export function compileProject(inputs: CompileInputs): CompiledProject {
     artifacts: {
       runScripts,
       initScript,
-      ...(packaged !== null && serverless
+      ...(packaged !== null && needs?.batchFiles
         ? {
             pythonFiles: [uriOf(packaged.wheelZip) ?? packaged.wheelZip],
             files: [uriOf(packaged.conf) ?? packaged.conf],
@@ -169,11 +172,7 @@ export function compileProject(inputs: CompileInputs): CompiledProject {
 function completeTask(task: TaskView): Required<TaskView> {
   return {
     pod: null as never,
-    createCluster: null as never,
-    submitJob: null as never,
-    deleteCluster: null as never,
-    batch: null as never,
-    empty: null as never,
+    operator: null as never,
     custom: null as never,
     policy: [],
     taskGroup: null as never,

@@ -1,7 +1,22 @@
+import type { JsonObject } from "../config/types";
 import type { PyValue } from "./literals";
 
+/**
+ * The DAG's own escaping helpers, in every context: a factory that writes values into its
+ * Python source with them gets the literal that means exactly that value, whatever it holds.
+ */
+export interface FactoryHelpers {
+  /** `value` as a Python literal (str, int/float, True/False/None, list, dict). */
+  py(value: PyValue): string;
+  /**
+   * The same for a value in a templated field of an operator: a string that Jinja or a
+   * template file extension (.sql, .json, ...) would change reaches the task unchanged.
+   */
+  pyt(value: PyValue): string;
+}
+
 /** What a custom factory is told about the cluster, for the create and delete operators. */
-export interface ClusterOperatorContext {
+export interface ClusterOperatorContext extends FactoryHelpers {
   /** The task id the operator must use: the DAG wires its edges by it. */
   taskId: string;
   dagId: string;
@@ -9,7 +24,8 @@ export interface ClusterOperatorContext {
   region: string | null;
   /** A Jinja template that renders to a cluster name unique to the DAG run. */
   clusterName: string;
-  clusterConfig: Record<string, PyValue>;
+  /** run_config.spark.cluster_config, as written (the factory's own settings). */
+  clusterConfig: JsonObject;
   /** gs:// URI of the cluster init script, when artifacts_path is set. */
   initScriptUri: string | null;
 }
@@ -33,7 +49,8 @@ export interface SubmitOperatorContext extends Omit<ClusterOperatorContext, "ini
 /**
  * A source of Airflow operators for Spark groups (the seed's `custom` type). Each method
  * returns Python source: one operator expression (for example
- * `DataprocSubmitJobOperator(task_id="...", ...)`), placed verbatim, indented, in the DAG.
+ * `DataprocSubmitJobOperator(task_id=${context.py(context.taskId)}, ...)`), placed verbatim,
+ * indented, in the DAG; write values with the context's `py`/`pyt`.
  * Return "" from the cluster methods when the backend needs no cluster tasks.
  */
 export interface SparkOperatorFactory {

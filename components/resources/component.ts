@@ -589,10 +589,10 @@ function nameOwnedAccounts(
 ): RunConfig {
   if (config.spark.type !== "kubernetes") return config;
   const clusterConfig = { ...config.spark.clusterConfig };
-  const named = (key: string) =>
+  const named = (key: `${SparkAccountRole}_service_account`) =>
     typeof clusterConfig[key] === "string" || config.serviceAccountName !== null;
   for (const role of ["submit", "driver"] as const) {
-    const key = `${role}_service_account`;
+    const key = `${role}_service_account` as const;
     if (!named(key)) {
       clusterConfig[key] = names.ownedAccount(role);
       owned.add(role);

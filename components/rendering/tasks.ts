@@ -1,0 +1,212 @@
+import { InputError } from "../common/errors";
+import type { ResourceProfile, RunConfig } from "../config/types";
+import type { Manifest } from "../manifest/types";
+import type { PlanGroup } from "../planning/plan";
+import { joinNodeNames } from "./kedro-args";
+import type { PyValue } from "./literals";
+import type { PolicyKwarg } from "./policies";
+
+/**
+ * The tasks of a DAG as data, shared by dag.ts and the Spark backends (backends/). The one
+ * template (templates/dag.py.hbs) writes them; every value goes through the `py` helper.
+ */
+
+/** One keyword argument, written `name=<Python literal of value>`. */
+export interface Kwarg {
+  name: string;
+  value: PyValue;
+}
+
+/** The fixed import blocks of the DAG file (the template writes each, in its order, once). */
+export type ImportKey =
+  "hashlib" | "empty" | "pod" | "secret" | "gke" | "dataproc" | "batch" | "k8sModels" | "timedelta";
+
+export interface TaskView {
+  /** The Python variable holding the operator. */
+  var: string;
+  taskId: string;
+  /** Written as `doc_md=` after task_id; null writes none. */
+  docMd: string | null;
+  /** What the task is: a pod (the pod arguments below), an operator call, or a factory's text. */
+  pod?: PodView;
+  /** The class of an operator call (imported by one of the ImportKey blocks). */
+  operator?: string;
+  custom?: string;
+  /**
+   * Keyword arguments after the task's own (an operator's are all here), in this order; for a
+   * factory's text there are none. Per-task settings (retries, pool, ...) are more of these.
+   */
+  kwargs: Kwarg[];
+  /** The variable of the TaskGroup the task is in; absent at the top level. */
+  taskGroup?: string;
+  /** The task policy of a group's task beyond the DAG's default_args (rendering/policies.ts). */
+  policy?: PolicyKwarg[];
+}
+
+export interface PodView {
+  gke: { projectId: string; location: string; clusterName: string } | null;
+  kubernetesConnId: string | null;
+  namespace: string;
+  image: string;
+  imagePullPolicy: string;
+  cmds: string[];
+  arguments: string[];
+  /** Arguments after `arguments` that are Jinja we wrote (runtime params): not made Jinja-safe. */
+  templatedArguments: string[] | null;
+  envVars: Record<string, string> | null;
+  /** Variables the kubelet fills from the pod's own fields (downward API): name -> field path. */
+  fieldEnv: { name: string; fieldPath: string }[];
+  secrets: {
+    deployType: string;
+    deployTarget: string | null;
+    secret: string;
+    key: string | null;
+  }[];
+  serviceAccountName: string | null;
+  imagePullSecrets: string[];
+  resources: { requests: Record<string, string>; limits: Record<string, string> } | null;
+  nodeSelector: Record<string, string> | null;
+  tolerations: {
+    key: string | null;
+    operator: string | null;
+    value: string | null;
+    effect: string | null;
+    tolerationSeconds: number | null;
+  }[];
+  labels: Record<string, string> | null;
+  annotations: Record<string, string> | null;
+}
+
+export interface Edge {
+  from: string;
+  to: string;
+}
+
+/** An operator task: `var = operator(task_id=..., [doc_md=...,] kwargs...)`. */
+export function operatorTask(
+  v: string,
+  taskId: string,
+  docMd: string | null,
+  operator: string,
+  kwargs: Record<string, PyValue>,
+): TaskView {
+  return {
+    var: v,
+    taskId,
+    docMd,
+    operator,
+    kwargs: Object.entries(kwargs).map(([name, value]) => ({ name, value })),
+  };
+}
+
+export function nonEmptyList<T>(list: T[]): T[] | null {
+  return list.length > 0 ? list : null;
+}
+
+/** The `--nodes` value of a group; a node name Kedro cannot take back is the manifest's error. */
+export function nodesArgument(
+  group: PlanGroup,
+  manifest: Manifest,
+  manifestSource: string,
+): string {
+  const joined = joinNodeNames(group.nodes);
+  if (joined !== null) return joined;
+  const bad =
+    group.nodes.find((n) => joinNodeNames([n]) === null || n.includes(",")) ?? group.nodes[0]!;
+  throw new InputError(
+    manifestSource,
+    `nodes[${manifest.nodes.findIndex((n) => n.name === bad)}].name`,
+    `node name ${JSON.stringify(bad)} cannot be passed through Kedro's --nodes (a comma outside square brackets, or unbalanced brackets); rename the node`,
+  );
+}
+
+export function groupDoc(group: PlanGroup): string {
+  const lines = [
+    `**${group.kind === "spark" ? "Spark job" : "Pod"}** running ${group.nodes.length} Kedro node(s):`,
+    "",
+  ];
+  for (const node of group.nodes) {
+    const reason = group.reasons[node];
+    lines.push(
+      `- \`${node.replace(/`/g, "'")}\`${reason ? `: ${reason.code}, ${reason.evidence.replace(/`/g, "'")}` : ""}`,
+    );
+  }
+  return lines.join("\n");
+}
+
+const tagIndexes = new WeakMap<Manifest, Map<string, readonly string[]>>();
+
+/** Node name -> tags, built once per manifest (per group it would make rendering quadratic). */
+function tagIndex(manifest: Manifest): Map<string, readonly string[]> {
+  let index = tagIndexes.get(manifest);
+  if (index === undefined) {
+    index = new Map(manifest.nodes.map((n) => [n.name, n.tags]));
+    tagIndexes.set(manifest, index);
+  }
+  return index;
+}
+
+/**
+ * The resources profile of a group: a `resources:<name>` (or `resources.<name>`) tag of its
+ * nodes, the first by name when they differ, else `__default__`.
+ */
+function profileOf(
+  config: RunConfig,
+  group: PlanGroup,
+  manifest: Manifest,
+): ResourceProfile | null {
+  const tags = new Set<string>();
+  const nodeTags = tagIndex(manifest);
+  for (const name of group.nodes) {
+    // `resources:<name>` is the seed's tag; Kedro 0.19+ allows no colon, so `resources.<name>` too.
+    for (const tag of nodeTags.get(name) ?? []) {
+      if (tag.startsWith("resources:") || tag.startsWith("resources.")) tags.add(tag.slice(10));
+    }
+  }
+  for (const name of [...tags].sort()) {
+    const profile = config.resources[name];
+    if (profile) return profile;
+  }
+  return config.resources["__default__"] ?? null;
+}
+
+/** A pod of the run config's settings and the group's resources profile. */
+export function podView(
+  config: RunConfig,
+  manifest: Manifest,
+  group: PlanGroup,
+  what: { image: string; cmds: string[]; arguments: string[] },
+): PodView {
+  const profile = profileOf(config, group, manifest);
+  const quantities = (q: { cpu: string | null; memory: string | null } | undefined) =>
+    Object.fromEntries(
+      Object.entries({ cpu: q?.cpu ?? null, memory: q?.memory ?? null }).filter(
+        ([, v]) => v !== null,
+      ),
+    ) as Record<string, string>;
+  const requests = quantities(profile?.requests);
+  const limits = quantities(profile?.limits);
+  const nonEmpty = <T extends object>(o: T | undefined): T | null =>
+    o && Object.keys(o).length > 0 ? o : null;
+  return {
+    gke: null,
+    kubernetesConnId: null,
+    namespace: config.namespace ?? "default",
+    image: what.image,
+    imagePullPolicy: config.imagePullPolicy,
+    cmds: what.cmds,
+    arguments: what.arguments,
+    templatedArguments: null,
+    envVars: nonEmpty(config.envVars),
+    fieldEnv: [],
+    secrets: config.secrets.map((s) => ({ ...s })),
+    serviceAccountName: config.serviceAccountName,
+    imagePullSecrets: config.imagePullSecrets,
+    resources:
+      Object.keys(requests).length + Object.keys(limits).length > 0 ? { requests, limits } : null,
+    nodeSelector: nonEmpty(profile?.nodeSelectors),
+    tolerations: profile?.tolerations ?? [],
+    labels: nonEmpty(profile?.labels),
+    annotations: nonEmpty(profile?.annotations),
+  };
+}
