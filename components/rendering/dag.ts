@@ -2,6 +2,7 @@ import { InputError } from "../common/errors";
 import type { ResourceProfile, RunConfig } from "../config/types";
 import type { Manifest } from "../manifest/types";
 import type { Plan, PlanGroup } from "../planning/plan";
+import { assetArguments, assetScheduleSource, checkScheduleNotSelf, planAssets } from "./assets";
 import type { SparkOperatorFactory } from "./factory";
 import { joinNodeNames } from "./kedro-args";
 import { jinjaSafeDeep, type PyValue } from "./literals";
@@ -33,19 +34,31 @@ export interface DagInputs {
   configSource: string;
   factory: SparkOperatorFactory | null;
   artifacts: ArtifactUris;
+  /** The other pipelines' manifests deployed with this one: what they write becomes inlets here. */
+  peers?: readonly Manifest[];
 }
 
 /** The data the DAG template renders; every value is plain data, written by the `py` helpers. */
 export interface DagView {
   dagId: string;
   schedule: string | null;
+  /** `schedule=` as Python source when upstream Assets trigger the DAG (then `schedule` is null). */
+  assetSchedule: string | null;
   startDate: { year: number; month: number; day: number };
   description: string | null;
   tags: string[];
   docMd: string;
   sparkLabel: string;
   imports: Record<
-    "hashlib" | "empty" | "pod" | "secret" | "gke" | "dataproc" | "batch" | "k8sModels",
+    | "hashlib"
+    | "empty"
+    | "pod"
+    | "secret"
+    | "gke"
+    | "dataproc"
+    | "batch"
+    | "k8sModels"
+    | "asset",
     boolean
   >;
   /** The DAG's runtime params (run_config.params), or null when it has none. */
@@ -81,6 +94,8 @@ export interface TaskView {
   batch?: { projectId: string; region: string; batchId: string; batch: PyValue };
   empty?: true;
   custom?: string;
+  /** `outlets=`/`inlets=` arguments as Python source lines (components/rendering/assets.ts). */
+  assets?: string | null;
 }
 
 export interface PodView {
@@ -195,6 +210,7 @@ export function buildDagView(inputs: DagInputs): DagView {
     dataproc: false,
     batch: false,
     k8sModels: false,
+    asset: false,
   };
   let customImports: string | null = null;
   let setupTeardown: DagView["setupTeardown"] = null;
@@ -440,6 +456,16 @@ export function buildDagView(inputs: DagInputs): DagView {
         t.pod.fieldEnv.length > 0),
   );
 
+  // Assets: each group's task (a factory's text excepted) gets its outlets and inlets.
+  const groupAssets = planAssets(manifest, plan, config, inputs.peers ?? []);
+  checkScheduleNotSelf(config.schedule, groupAssets, configSource);
+  for (const task of tasks) {
+    if (!task.var.startsWith("task_") || task.custom !== undefined) continue;
+    task.assets = assetArguments(groupAssets.get(plan.groups[Number(task.var.slice(5))]!.name));
+    imports.asset ||= task.assets !== null;
+  }
+  imports.asset ||= config.schedule !== null;
+
   // The plan's edges, between the tasks that run the groups.
   plan.groups.forEach((group, g) => {
     for (const up of group.upstream) edges.push({ from: varOf(groupIndex.get(up)!), to: varOf(g) });
@@ -466,6 +492,7 @@ export function buildDagView(inputs: DagInputs): DagView {
   return {
     dagId,
     schedule: config.cronExpression,
+    assetSchedule: config.schedule === null ? null : assetScheduleSource(config.schedule),
     startDate: {
       year: Number(start.slice(0, 4)),
       month: Number(start.slice(4, 6)),
