@@ -192,6 +192,8 @@ export function scheduleUriProblem(uri: string): string | null {
   ];
   const lower = scheme.toLowerCase();
   if (lower === "airflow") return `${expected}; the scheme airflow is reserved by Airflow`;
+  // Airflow keeps a URI of an `x-` scheme exactly as written (private schemes).
+  if (lower.startsWith("x-")) return null;
   if (host.includes("@")) {
     return `${expected}; ${JSON.stringify(uri)} holds user info, which Airflow drops`;
   }

@@ -25,6 +25,8 @@ def main(folder: str, home: str, out: str) -> None:
             "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
             "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{home}/airflow.db",
             "AIRFLOW__LOGGING__BASE_LOG_FOLDER": f"{home}/logs",
+            # The first file pays the providers' imports; a CI machine under load is slow.
+            "AIRFLOW__CORE__DAGBAG_IMPORT_TIMEOUT": "300",
             # 2.11 only warns about a URI that is not AIP-60 compliant; make it an error here.
             "AIRFLOW__CORE__STRICT_DATASET_URI_VALIDATION": "True",
         }
