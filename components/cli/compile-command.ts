@@ -49,7 +49,9 @@ export function runCompile(args: readonly string[], io: Io): number {
   // Assets: what the other pipelines of the folder (and --peers) write becomes inlets.
   const peers = [
     ...(set ?? []).map((m) => m.manifest),
-    ...(opts.peers !== undefined ? loadManifestSet(opts.peers as string).map((m) => m.manifest) : []),
+    ...(opts.peers !== undefined
+      ? loadManifestSet(opts.peers as string).map((m) => m.manifest)
+      : []),
   ];
   const prepareds = manifestFiles.map((file) =>
     prepareDeployment(

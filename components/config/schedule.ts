@@ -179,7 +179,8 @@ export function scheduleUriProblem(uri: string): string | null {
   if (!/^[\x21-\x7e]+$/.test(uri)) {
     return `${expected}; ${JSON.stringify(uri)} holds a space, a control or a non-ASCII character`;
   }
-  if (uri.length > MAX_ASSET_URI) return `${expected}; it is longer than Airflow's ${MAX_ASSET_URI} characters`;
+  if (uri.length > MAX_ASSET_URI)
+    return `${expected}; it is longer than Airflow's ${MAX_ASSET_URI} characters`;
   const match = /^([A-Za-z][A-Za-z0-9+.-]*):\/\/([^/?#]*)([^?#]*)(\?[^#]*)?(#.*)?$/.exec(uri);
   if (match === null) return `${expected}; ${JSON.stringify(uri)} has no scheme://`;
   const [, scheme, host, path, query, fragment] = match as unknown as [

@@ -38,7 +38,6 @@ const STORAGE_SCHEMES: Readonly<Record<string, string>> = {
   hdfs: "hdfs",
 };
 
-
 /**
  * The Asset URI of a dataset's location, or null when it has none: local paths (no other task
  * or DAG sees them), tables (the manifest names no database or project, and `bigquery://`

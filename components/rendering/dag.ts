@@ -50,15 +50,7 @@ export interface DagView {
   docMd: string;
   sparkLabel: string;
   imports: Record<
-    | "hashlib"
-    | "empty"
-    | "pod"
-    | "secret"
-    | "gke"
-    | "dataproc"
-    | "batch"
-    | "k8sModels"
-    | "asset",
+    "hashlib" | "empty" | "pod" | "secret" | "gke" | "dataproc" | "batch" | "k8sModels" | "asset",
     boolean
   >;
   /** The DAG's runtime params (run_config.params), or null when it has none. */

@@ -12,6 +12,7 @@ import inspect
 import json
 import os
 import sys
+from pathlib import Path
 
 
 def main(folder: str, home: str, out: str) -> None:
@@ -45,7 +46,8 @@ def main(folder: str, home: str, out: str) -> None:
     dags = {}
     for dag_id, dag in sorted(bag.dags.items()):
         timetable = dag.timetable
-        # AssetTriggeredTimetable.asset_condition (3.x), DatasetTriggeredTimetable.dataset_condition (2.x)
+        # AssetTriggeredTimetable.asset_condition (3.x),
+        # DatasetTriggeredTimetable.dataset_condition (2.x)
         condition = getattr(timetable, "asset_condition", None) or getattr(
             timetable, "dataset_condition", None
         )
@@ -61,7 +63,9 @@ def main(folder: str, home: str, out: str) -> None:
             "schedule": schedule,
             "tasks": {
                 task.task_id: {
-                    "outlets": [[type(o).__name__, o.uri, getattr(o, "name", o.uri)] for o in task.outlets],
+                    "outlets": [
+                        [type(o).__name__, o.uri, getattr(o, "name", o.uri)] for o in task.outlets
+                    ],
                     "inlets": [[type(i).__name__, i.uri] for i in task.inlets],
                 }
                 for task in dag.tasks
@@ -72,8 +76,7 @@ def main(folder: str, home: str, out: str) -> None:
         "importErrors": {k: v[-2000:] for k, v in bag.import_errors.items()},
         "dags": dags,
     }
-    with open(out, "w", encoding="utf-8") as handle:
-        json.dump(report, handle)
+    Path(out).write_text(json.dumps(report), encoding="utf-8")
 
 
 if __name__ == "__main__":

@@ -71,7 +71,12 @@ def expected_assets(own: dict, peers: list[dict], groups: list[dict]) -> dict[st
 
     own_uris = uris(own)
     nodes = {n["name"]: n for n in own["nodes"]}
-    written = {own_uris[o.split("@")[0]] for n in own["nodes"] for o in n["outputs"] if o.split("@")[0] in own_uris}
+    written = {
+        own_uris[o.split("@")[0]]
+        for n in own["nodes"]
+        for o in n["outputs"]
+        if o.split("@")[0] in own_uris
+    }
     from_peers = set()
     for peer in peers:
         peer_uris = uris(peer)
@@ -110,20 +115,25 @@ def loaded(tmp_path_factory):
     k8s = out / "k8s.yaml"
     k8s.write_text(K8S_CONFIG.format(*PREPROCESSED))
     trees = out / "trees"
+    features, processing = PIPELINES / "spark_features.json", PIPELINES / "data_processing.json"
     folder = json.loads(
-        node("compile", "--manifest", str(PIPELINES), "--config", str(dataproc), "--project",
-             str(EXAMPLE), "--out", str(trees / "folder"), "--json")
-    )  # fmt: skip
-    single = json.loads(
-        node("compile", "--manifest", str(PIPELINES / "spark_features.json"), "--config", str(k8s),
-             "--peers", str(PIPELINES / "data_processing.json"), "--out", str(trees / "single"), "--json")
-    )  # fmt: skip
-    plans = {
-        name: json.loads(
-            node("plan", "--manifest", str(PIPELINES / f"{name}.json"), "--config", str(dataproc), "--json")
+        node(
+            *("compile", "--manifest", str(PIPELINES), "--config", str(dataproc)),
+            *("--project", str(EXAMPLE), "--out", str(trees / "folder"), "--json"),
         )
-        for name in ("data_processing", "spark_features")
-    }  # fmt: skip
+    )
+    single = json.loads(
+        node(
+            *("compile", "--manifest", str(features), "--config", str(k8s)),
+            *("--peers", str(processing), "--out", str(trees / "single"), "--json"),
+        )
+    )
+    plans = {
+        path.stem: json.loads(
+            node("plan", "--manifest", str(path), "--config", str(dataproc), "--json")
+        )
+        for path in (processing, features)
+    }
     report = out / "probe.json"
     done = subprocess.run(
         [sys.executable, str(PROBE), str(trees), str(out / "home"), str(report)],
@@ -162,8 +172,9 @@ def test_outlets_and_inlets_are_the_planned_ones(loaded):
         tasks = report["dags"][summary["dagId"]]["tasks"]
         for group, task_id in summary["taskIds"].items():
             task = tasks[task_id]
-            assert sorted(o[1] for o in task["outlets"]) == want[group]["outlets"], (pipeline, group)
-            assert sorted(i[1] for i in task["inlets"]) == want[group]["inlets"], (pipeline, group)
+            where = (pipeline, group)
+            assert sorted(o[1] for o in task["outlets"]) == want[group]["outlets"], where
+            assert sorted(i[1] for i in task["inlets"]) == want[group]["inlets"], where
             # Airflow 3 names an Asset after the URI it was given: the normal form, so equal.
             for kind, uri, name in task["outlets"]:
                 assert kind == ("Asset" if airflow3 else "Dataset")
@@ -177,9 +188,7 @@ def test_outlets_and_inlets_are_the_planned_ones(loaded):
     # spark_features reads both preprocessed tables data_processing writes.
     features = loaded["folder"]["spaceflights-spark__spark_features"]
     inlets = {
-        i[1]
-        for task in report["dags"][features["dagId"]]["tasks"].values()
-        for i in task["inlets"]
+        i[1] for task in report["dags"][features["dagId"]]["tasks"].values() for i in task["inlets"]
     }
     assert inlets == set(PREPROCESSED)
 
@@ -189,7 +198,9 @@ def test_asset_schedules(loaded):
     airflow3 = report["airflowVersion"].startswith("3.")
     for dag_id in loaded["folder"]:
         dag = report["dags"][dag_id]
-        assert dag["timetable"] == ("AssetTriggeredTimetable" if airflow3 else "DatasetTriggeredTimetable")
+        assert dag["timetable"] == (
+            "AssetTriggeredTimetable" if airflow3 else "DatasetTriggeredTimetable"
+        )
         assert dag["schedule"]["kind"] == ("AssetAll" if airflow3 else "DatasetAll")
         assert dag["schedule"]["uris"] == RAW
     single = report["dags"][loaded["single"]["dagId"]]
