@@ -16,7 +16,9 @@ import {
   planAssets,
 } from "../components/rendering/assets";
 import { buildDagView } from "../components/rendering/dag";
+import { KedroAirflowDeployment, KedroAirflowPipelines } from "../components";
 import { cli } from "./helpers/cli";
+import { installMocks, settle, valueOf } from "./helpers/pulumi-mocks";
 
 const PIPELINES = path.join(__dirname, "fixtures", "pipelines");
 const EXAMPLE = path.join(__dirname, "..", "examples", "spaceflights_spark");
@@ -273,6 +275,57 @@ describe("compile --manifest DIR and --peers", () => {
     const c = path.join(tmp, "c");
     expect(cli(["compile", "--manifest", single, ...args, "--out", c]).code).toBe(0);
     expect(dagOf(c, "spark_features")).not.toContain("inlets=");
+  });
+});
+
+describe("the components", () => {
+  const tmpdir = os.tmpdir();
+  const CONFIG = path.join(EXAMPLE, "conf", "base", "airflow-k8s.yaml");
+  const common = { runConfig: CONFIG, projectDir: EXAMPLE, dagBucket: "dags" };
+  const inlet = `Asset("${DATA}/02_intermediate/preprocessed_shuttles.parquet"),\n        ],`;
+
+  it("KedroAirflowPipelines gives each pipeline the others as peers", async () => {
+    installMocks({ stack: "dev" });
+    const component = new KedroAirflowPipelines("sf", { ...common, manifests: [PIPELINES] });
+    const features = (await valueOf(component.deployments["spark_features"]!.dagText))!;
+    const processing = (await valueOf(component.deployments["data_processing"]!.dagText))!;
+    await settle();
+    expect(features).toContain(`inlets=[`);
+    expect(features).toContain(inlet);
+    expect(processing).not.toContain("inlets=");
+  });
+
+  it("refuses peerManifests that are not a list of manifests", () => {
+    installMocks({ stack: "bad" });
+    const manifest = path.join(PIPELINES, "spark_features.json");
+    const bad = (peerManifests: unknown) => () =>
+      new KedroAirflowDeployment("x", {
+        ...common,
+        manifest,
+        peerManifests: peerManifests as string[],
+      });
+    expect(bad("m.json")).toThrow(
+      /args: peerManifests: expected a list of manifest files or folders/,
+    );
+    expect(bad([path.join(tmpdir, "none.json")])).toThrow(/none\.json: \(file\): cannot be read/);
+  });
+
+  it("KedroAirflowDeployment takes peerManifests", async () => {
+    installMocks({ stack: "dev" });
+    const manifest = path.join(PIPELINES, "spark_features.json");
+    const alone = new KedroAirflowDeployment("a", { ...common, manifest });
+    const a = (await valueOf(alone.dagText))!;
+    await settle();
+    installMocks({ stack: "other" }); // one DAG id per stack
+    const withPeers = new KedroAirflowDeployment("b", {
+      ...common,
+      manifest,
+      peerManifests: [path.join(PIPELINES, "data_processing.json")],
+    });
+    const b = (await valueOf(withPeers.dagText))!;
+    await settle();
+    expect(a).not.toContain("inlets=");
+    expect(b).toContain(inlet);
   });
 });
 
