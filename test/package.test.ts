@@ -117,7 +117,8 @@ describe("getSchema: inferred from the TypeScript args", () => {
     expect(several.inputProperties["manifests"]!.type).toBe("array");
     expect(several.inputProperties["manifests"]!.items!.type).toBe("string");
     const single = Object.keys(component().inputProperties).filter(
-      (k) => k !== "manifest" && k !== "groupAliases",
+      // KedroAirflowPipelines gives each pipeline the others as its peers.
+      (k) => k !== "manifest" && k !== "groupAliases" && k !== "peerManifests",
     );
     expect(Object.keys(several.inputProperties).sort()).toEqual(["manifests", ...single].sort());
     expect(Object.keys(several.properties).sort()).toEqual(["dagIds", "dagObjectNames"]);
@@ -137,6 +138,7 @@ describe("getSchema: inferred from the TypeScript args", () => {
         "kubernetes",
         "manifest",
         "operatorFactory",
+        "peerManifests",
         "projectDir",
         "runConfig",
         "wheel",
@@ -166,6 +168,7 @@ describe("getSchema: inferred from the TypeScript args", () => {
       `${GCP}gcp:composer%2Fenvironment:Environment`,
     );
     expect(inputs["kubernetes"]!.$ref).toBe(refTo("SparkOnKubernetes"));
+    expect(inputs["peerManifests"]).toMatchObject({ type: "array", items: { type: "string" } });
     expect(inputs["groupAliases"]).toMatchObject({
       type: "object",
       additionalProperties: { type: "array", items: { type: "string" } },

@@ -7,7 +7,7 @@ import { prepareDeployment, type PreparedDeployment } from "../resources/prepare
 import { UsageError, isFolder, parseOptions, required, type Io } from "./io";
 
 /**
- * `compile --manifest FILE [--config FILE] --out DIR [--project DIR] [--env E] [--json]`: writes exactly
+ * `compile --manifest FILE [--config FILE] --out DIR [--project DIR] [--env E] [--peers PATH] [--json]`: writes exactly
  * what the Pulumi component would upload: `dags/<dag_id>.py` and `artifacts/<name>` (run and
  * init scripts, and the project archive when the backend installs the project on a cluster).
  */
@@ -20,6 +20,7 @@ export function runCompile(args: readonly string[], io: Io): number {
     env: { type: "string" },
     wheel: { type: "string" },
     "conf-archive": { type: "string" },
+    peers: { type: "string" },
     json: { type: "boolean" },
   });
   const manifestFile = required(opts.manifest as string | undefined, "--manifest");
@@ -43,7 +44,15 @@ export function runCompile(args: readonly string[], io: Io): number {
   }
   // `--manifest DIR`: every pipeline's manifest in the folder, one DAG each, all in one --out.
   const several = isFolder(manifestFile);
-  const manifestFiles = several ? loadManifestSet(manifestFile).map((m) => m.file) : [manifestFile];
+  const set = several ? loadManifestSet(manifestFile) : null;
+  const manifestFiles = set ? set.map((m) => m.file) : [manifestFile];
+  // Assets: what the other pipelines of the folder (and --peers) write becomes inlets.
+  const peers = [
+    ...(set ?? []).map((m) => m.manifest),
+    ...(opts.peers !== undefined
+      ? loadManifestSet(opts.peers as string).map((m) => m.manifest)
+      : []),
+  ];
   const prepareds = manifestFiles.map((file) =>
     prepareDeployment(
       {
@@ -62,6 +71,7 @@ export function runCompile(args: readonly string[], io: Io): number {
         envLabel: { source: "command line", path: "--env" },
         packageLabels: { wheel: "--wheel", confArchive: "--conf-archive" },
         runConfigOption: "--config FILE",
+        peers,
       },
     ),
   );

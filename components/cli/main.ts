@@ -30,6 +30,8 @@ Commands:
             Without --config: the manifest's runConfig, the project the manifest's folder.
             [--wheel FILE] [--conf-archive FILE]: with run_config.packaging kedro-package,
             the files of \`kedro package\` (default: the project's dist/).
+            [--peers FILE|DIR]: manifests of other DAGs deployed alongside (a DIR given as
+            --manifest is its own set): the datasets they write become Asset inlets here.
   manifest  --project DIR [--env ENV] [--pipeline NAME] [--python PATH] [--out FILE | --check FILE]
             Export a Kedro project's pipeline as a manifest (runs the project's Python).
             --pipeline A,B or --all: one manifest per pipeline, into the folder --out DIR.

@@ -5,7 +5,7 @@ import { InputError } from "../common/errors";
 import { assertValid, compileSchema } from "../common/schema";
 import { parseClusterConfig } from "./cluster-config";
 import { checkComposer, COMPOSER3_NAMESPACE, type ComposerVersion } from "./composer";
-import { scheduleProblem, startDateProblem } from "./schedule";
+import { scheduleProblem, scheduleUriProblem, startDateProblem } from "./schedule";
 import { normaliseParams, type RawParam } from "./params";
 import { normalisePolicies, parseDuration, type RawDuration, type RawPolicy } from "./policies";
 import {
@@ -86,6 +86,17 @@ function checkSchedule(raw: RawRunConfig, source: string): void {
   const cron = raw.cron_expression;
   const cronProblem = typeof cron === "string" ? scheduleProblem(cron) : null;
   if (cronProblem !== null) throw new InputError(source, "run_config.cron_expression", cronProblem);
+  raw.schedule?.assets.forEach((uri, i) => {
+    const problem = scheduleUriProblem(uri);
+    if (problem !== null) throw new InputError(source, `run_config.schedule.assets[${i}]`, problem);
+  });
+  if (raw.schedule !== undefined && typeof cron === "string") {
+    throw new InputError(
+      source,
+      "run_config.cron_expression",
+      "cannot be given with run_config.schedule (a DAG runs on a cron or on Asset updates); remove one, or set it to null",
+    );
+  }
   const start = raw.start_date;
   const startProblem = start === undefined ? null : startDateProblem(start);
   if (startProblem !== null) throw new InputError(source, "run_config.start_date", startProblem);
@@ -148,7 +159,17 @@ export function normaliseRunConfig(data: unknown, source: string): RunConfig {
     composerVersion,
     experimentName: raw.experiment_name ?? null,
     runName: raw.run_name ?? raw.experiment_name ?? null,
-    cronExpression: raw.cron_expression === undefined ? "@daily" : raw.cron_expression,
+    cronExpression:
+      raw.schedule !== undefined
+        ? null
+        : raw.cron_expression === undefined
+          ? "@daily"
+          : raw.cron_expression,
+    schedule:
+      raw.schedule === undefined
+        ? null
+        : { uris: [...raw.schedule.assets], when: raw.schedule.when ?? "all" },
+    assets: raw.assets ?? true,
     startDate: raw.start_date ?? DEFAULT_START_DATE,
     description: raw.description ?? null,
     serviceAccountName: raw.service_account_name ?? null,
@@ -270,6 +291,8 @@ type RawRunConfig = {
   experiment_name?: string;
   run_name?: string;
   cron_expression?: string | null;
+  schedule?: { assets: string[]; when?: "all" | "any" };
+  assets?: boolean;
   start_date?: string;
   description?: string | null;
   service_account_name?: string;

@@ -164,3 +164,50 @@ export function startDateProblem(yyyymmdd: string): string | null {
     date.getUTCDate() === day;
   return real ? null : `expected a calendar date as YYYYMMDD; ${yyyymmdd} is not one`;
 }
+
+/** Airflow 3 refuses longer Asset names and URIs (`_validate_identifier`, airflow/sdk/definitions/asset). */
+export const MAX_ASSET_URI = 1500;
+
+/**
+ * Why `uri` is not an Asset URI Airflow keeps as written, or null. Checks Airflow's own rules
+ * (a scheme, not the reserved `airflow`, ASCII, at most 1500 characters, no user info or
+ * fragment) and the google provider's (`gs://` has a bucket; `bigquery://project/dataset/table`,
+ * airflow/providers/google/assets/bigquery.py), and that it is already in normal form.
+ */
+export function scheduleUriProblem(uri: string): string | null {
+  const expected = "expected an Asset URI such as gs://bucket/path";
+  if (!/^[\x21-\x7e]+$/.test(uri)) {
+    return `${expected}; ${JSON.stringify(uri)} holds a space, a control or a non-ASCII character`;
+  }
+  if (uri.length > MAX_ASSET_URI)
+    return `${expected}; it is longer than Airflow's ${MAX_ASSET_URI} characters`;
+  const match = /^([A-Za-z][A-Za-z0-9+.-]*):\/\/([^/?#]*)([^?#]*)(\?[^#]*)?(#.*)?$/.exec(uri);
+  if (match === null) return `${expected}; ${JSON.stringify(uri)} has no scheme://`;
+  const [, scheme, host, path, query, fragment] = match as unknown as [
+    string,
+    string,
+    string,
+    string,
+    string | undefined,
+    string | undefined,
+  ];
+  const lower = scheme.toLowerCase();
+  if (lower === "airflow") return `${expected}; the scheme airflow is reserved by Airflow`;
+  // Airflow keeps a URI of an `x-` scheme exactly as written (private schemes).
+  if (lower.startsWith("x-")) return null;
+  if (host.includes("@")) {
+    return `${expected}; ${JSON.stringify(uri)} holds user info, which Airflow drops`;
+  }
+  if (query !== undefined || fragment !== undefined) {
+    return `${expected}; ${JSON.stringify(uri)} has a ?query or #fragment, which Airflow rewrites or drops`;
+  }
+  if (lower === "gs" && host === "") return `${expected}; gs:// must name a bucket`;
+  if (lower === "bigquery" && (host === "" || path.split("/").length !== 3)) {
+    return `expected bigquery://project/dataset/table; got ${JSON.stringify(uri)}`;
+  }
+  const normal = `${lower}://${host}${path.replace(/\/+$/, "") || "/"}`;
+  if (normal !== uri) {
+    return `${expected} in Airflow's normal form (lower-case scheme, no trailing slash); write ${JSON.stringify(normal)}`;
+  }
+  return null;
+}

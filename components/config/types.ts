@@ -24,6 +24,13 @@ export interface RunConfig {
   runName: string | null;
   /** Cron expression or preset; null means no schedule. Default `@daily`, as in the seed. */
   cronExpression: string | null;
+  /**
+   * Upstream Assets that trigger the DAG (`run_config.schedule`), instead of the cron
+   * expression (then null); null for a time or no schedule.
+   */
+  schedule: AssetSchedule | null;
+  /** Tasks get their outputs as Asset outlets and other DAGs' outputs as inlets (default true). */
+  assets: boolean;
   /** YYYYMMDD; a fixed default so that DAGs never depend on "now". */
   startDate: string;
   description: string | null;
@@ -54,6 +61,12 @@ export interface RunConfig {
   spark: SparkConfig;
   /** Seed plugin keys that were accepted but have no effect here. */
   ignoredKeys: string[];
+}
+
+/** Data-aware scheduling: a run when all (or any) of these Asset URIs were updated. */
+export interface AssetSchedule {
+  uris: string[];
+  when: "all" | "any";
 }
 
 export interface SecretRef {

@@ -27,6 +27,8 @@ export interface CompileInputs {
    * tarball and the wheel as a zip (Serverless); null or absent: the project archive.
    */
   packaged?: { wheel: string; conf: string; wheelZip: string } | null;
+  /** The other pipelines' manifests deployed together with this one (their outputs become inlets). */
+  peers?: readonly Manifest[];
 }
 
 /** One generated file, by its path in the output tree (`dags/...` or `artifacts/...`). */
@@ -147,6 +149,7 @@ export function compileProject(inputs: CompileInputs): CompiledProject {
     manifestSource: inputs.manifestSource,
     configSource: inputs.configSource,
     factory: inputs.factory,
+    ...(inputs.peers !== undefined ? { peers: inputs.peers } : {}),
     artifacts: {
       runScripts,
       initScript,
@@ -176,6 +179,7 @@ function completeTask(task: TaskView): Required<TaskView> {
     custom: null as never,
     policy: [],
     taskGroup: null as never,
+    assets: null,
     ...task,
   };
 }

@@ -3,6 +3,7 @@ import type { RunConfig, SparkBackend as SparkType, SparkConfig } from "../confi
 import type { Manifest } from "../manifest/types";
 import { clusterWindow } from "../planning/cluster-window";
 import type { Plan } from "../planning/plan";
+import { assetArguments, assetScheduleSource, checkScheduleNotSelf, planAssets } from "./assets";
 import { BACKENDS, type ArtifactUris, type BackendContext, type BackendTasks } from "./backends";
 import { CREATE_VAR, DELETE_VAR } from "./backends/types";
 import type { SparkOperatorFactory } from "./factory";
@@ -40,12 +41,16 @@ export interface DagInputs {
   configSource: string;
   factory: SparkOperatorFactory | null;
   artifacts: ArtifactUris;
+  /** The other pipelines' manifests deployed with this one: what they write becomes inlets here. */
+  peers?: readonly Manifest[];
 }
 
 /** The data the DAG template renders; every value is plain data, written by the `py` helpers. */
 export interface DagView {
   dagId: string;
   schedule: string | null;
+  /** `schedule=` as Python source when upstream Assets trigger the DAG (then `schedule` is null). */
+  assetSchedule: string | null;
   startDate: { year: number; month: number; day: number };
   description: string | null;
   tags: string[];
@@ -131,6 +136,7 @@ export function buildDagView(inputs: DagInputs): DagView {
     batch: false,
     k8sModels: false,
     timedelta: false,
+    asset: false,
   };
 
   // Default groups: one pod each, running `kedro run --nodes ...` in the project image.
@@ -203,6 +209,16 @@ export function buildDagView(inputs: DagInputs): DagView {
     dagDefaults.some((k) => k.duration) ||
     tasks.some((t) => t.policy?.some((k) => k.duration));
 
+  // Assets: each group's task (a factory's text excepted) gets its outlets and inlets.
+  const groupAssets = planAssets(manifest, plan, config, inputs.peers ?? []);
+  checkScheduleNotSelf(config.schedule, groupAssets, configSource);
+  for (const task of tasks) {
+    if (!task.var.startsWith("task_") || task.custom !== undefined) continue;
+    task.assets = assetArguments(groupAssets.get(plan.groups[Number(task.var.slice(5))]!.name));
+    imports.asset ||= task.assets !== null;
+  }
+  imports.asset ||= config.schedule !== null;
+
   // The plan's edges, between the tasks that run the groups.
   plan.groups.forEach((group, g) => {
     for (const up of group.upstream) edges.push({ from: varOf(groupIndex.get(up)!), to: varOf(g) });
@@ -247,6 +263,7 @@ export function buildDagView(inputs: DagInputs): DagView {
   return {
     dagId,
     schedule: config.cronExpression,
+    assetSchedule: config.schedule === null ? null : assetScheduleSource(config.schedule),
     startDate: {
       year: Number(start.slice(0, 4)),
       month: Number(start.slice(4, 6)),

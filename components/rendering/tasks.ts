@@ -19,7 +19,16 @@ export interface Kwarg {
 
 /** The fixed import blocks of the DAG file (the template writes each, in its order, once). */
 export type ImportKey =
-  "hashlib" | "empty" | "pod" | "secret" | "gke" | "dataproc" | "batch" | "k8sModels" | "timedelta";
+  | "hashlib"
+  | "empty"
+  | "pod"
+  | "secret"
+  | "gke"
+  | "dataproc"
+  | "batch"
+  | "k8sModels"
+  | "timedelta"
+  | "asset";
 
 export interface TaskView {
   /** The Python variable holding the operator. */
@@ -41,6 +50,8 @@ export interface TaskView {
   taskGroup?: string;
   /** The task policy of a group's task beyond the DAG's default_args (rendering/policies.ts). */
   policy?: PolicyKwarg[];
+  /** `outlets=`/`inlets=` arguments as Python source lines (components/rendering/assets.ts). */
+  assets?: string | null;
 }
 
 export interface PodView {

@@ -90,6 +90,13 @@ export interface KedroAirflowDeploymentArgs {
    */
   confArchive?: string;
   /**
+   * Manifests (files, or folders of them) of the other pipelines whose DAGs run in the same
+   * Airflow: the datasets they write and this pipeline reads become Asset inlets of the tasks
+   * that read them (lineage; outlets need no peers). KedroAirflowPipelines sets it for each of
+   * its pipelines.
+   */
+  peerManifests?: string[];
+  /**
    * The bucket of the Airflow DAG folder, e.g. the Composer environment's bucket. Give this or
    * `composerEnvironment`. May be an output.
    */
@@ -444,6 +451,10 @@ export function validateDeploymentArgs(args: KedroAirflowDeploymentTsArgs): void
       "kubernetes",
       "give kubernetes.provider or kubernetes.kubeconfig, not both",
     );
+  }
+  const peers = args.peerManifests;
+  if (peers !== undefined && (!Array.isArray(peers) || peers.some((p) => typeof p !== "string"))) {
+    throw new InputError("args", "peerManifests", "expected a list of manifest files or folders");
   }
   for (const [group, former] of Object.entries(args.groupAliases ?? {})) {
     if (!Array.isArray(former) || former.some((f) => typeof f !== "string" || f === "")) {

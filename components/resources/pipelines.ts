@@ -84,7 +84,9 @@ export class KedroAirflowPipelines extends pulumi.ComponentResource {
     const deployments: { [pipeline: string]: KedroAirflowDeployment } = {};
     deploymentsByComponent.set(this, deployments);
     for (const { file, manifest } of set) {
-      const childArgs: KedroAirflowDeploymentArgs = { ...shared, manifest: file };
+      // Each pipeline's peers are the others: what they write becomes its Asset inlets.
+      const peerManifests = set.filter((m) => m.file !== file).map((m) => m.file);
+      const childArgs: KedroAirflowDeploymentArgs = { ...shared, manifest: file, peerManifests };
       deployments[manifest.pipeline] = new KedroAirflowDeployment(
         `${name}-${pipelineKey(manifest.pipeline)}`,
         childArgs,

@@ -3,7 +3,7 @@ import * as path from "node:path";
 import { InputError } from "../common/errors";
 import { chooseRunConfig, type RunConfigOrigin } from "../config/choose";
 import type { RunConfig } from "../config/types";
-import { loadManifestFile, normaliseManifest } from "../manifest/load";
+import { loadManifestFile, loadManifestSet, normaliseManifest } from "../manifest/load";
 import type { Manifest } from "../manifest/types";
 import { planPipeline, type Plan } from "../planning/plan";
 import { compileProject, type CompiledProject } from "../rendering/compile";
@@ -40,6 +40,11 @@ export interface DeploymentSource {
   wheel?: string;
   /** With `packaging: kedro-package`: the conf tarball, instead of `<projectDir>/dist/conf-<package>.tar.gz`. */
   confArchive?: string;
+  /**
+   * Manifests (files or folders of them) of the other pipelines deployed alongside: the
+   * datasets they write and this one reads become its tasks' Asset inlets.
+   */
+  peerManifests?: string[];
 }
 
 /** Everything the component deploys, computed synchronously so that preview shows it. */
@@ -89,6 +94,8 @@ export function prepareDeployment(
     adjustConfig?: (config: RunConfig, manifest: Manifest) => RunConfig;
     /** How errors name explicit `wheel` and `confArchive` (the CLI: `--wheel`, `--conf-archive`). */
     packageLabels?: { wheel: string; confArchive: string };
+    /** Peer manifests already loaded (the set compiled together), besides `peerManifests`. */
+    peers?: readonly Manifest[];
   } = {},
 ): PreparedDeployment {
   const manifestSource =
@@ -255,6 +262,10 @@ export function prepareDeployment(
     projectDir,
     ...(archive ? { archiveName: archive.name } : {}),
     packaged: packagedNames,
+    peers: [
+      ...(options.peers ?? []),
+      ...(source.peerManifests ?? []).flatMap((p) => loadManifestSet(p).map((m) => m.manifest)),
+    ],
   });
   return {
     manifest,

@@ -72,12 +72,40 @@ class Run:
             )
             return {ti.task_id: {"state": str(ti.state), "try": ti.try_number} for ti in tis}
 
+    def asset_events(self) -> set[tuple[str, str]]:
+        """(task id, URI) of each Asset event (Dataset event on 2.x) the run's tasks recorded."""
+        from airflow.utils.session import create_session
+
+        if AIRFLOW_MAJOR >= 3:
+            from airflow.models.asset import AssetEvent as Event
+            from airflow.models.asset import AssetModel as Model
+
+            key = Event.asset_id
+        else:
+            from airflow.models.dataset import DatasetEvent as Event
+            from airflow.models.dataset import DatasetModel as Model
+
+            key = Event.dataset_id
+        with create_session() as session:
+            rows = (
+                session.query(Event.source_task_id, Model.uri)
+                .join(Model, Model.id == key)
+                .filter(Event.source_dag_id == self.dag.dag_id)
+                .filter(Event.source_run_id == self.run_id)
+                .all()
+            )
+        return {(task_id, uri) for task_id, uri in rows}
+
 
 def test_run(dag, logical_date: dt.datetime, conf: dict | None = None) -> Run:
     """A whole DAG run through Airflow's dag.test()."""
     if AIRFLOW_MAJOR >= 3:
         dr = dag.test(logical_date=logical_date, run_after=logical_date, run_conf=conf)
     else:
+        if any(task.outlets for task in dag.tasks):
+            # 2.x's dag.test() registers no Datasets (3.x's does), so a task's outlet events
+            # find no DatasetModel and are dropped; the DAG processor registers them first.
+            dag.sync_to_db()
         dr = dag.test(execution_date=logical_date, run_conf=conf)
     return Run(dag, dr.run_id, logical_date)
 

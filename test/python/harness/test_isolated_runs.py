@@ -187,10 +187,19 @@ def test_two_pipelines_side_by_side_in_one_bucket(tmp_path, image_venv, dags_fol
         "spaceflights-spark__spark_features.py",
     ]
     assert len({b.dag_id for b in built.values()}) == 2
+    events: dict[str, set[tuple[str, str]]] = {}
+    inlets: set[str] = set()
     for name in pipelines:
         with running(built[name], dags_folder) as start:
             run = start()
         assert run.state() == "success", (run.tasks(), standins.dump(built[name].dep))
+        # Every task recorded an Asset (Dataset) event for each of its outlets, and only those.
+        outlets = {(t.task_id, o.uri) for t in run.dag.tasks for o in t.outlets}
+        events[name] = run.asset_events()
+        assert outlets and events[name] == outlets
+        inlets |= {i.uri for t in run.dag.tasks for i in t.inlets}
+    # spark_features' inlets are data the other DAG's run really announced.
+    assert inlets and inlets <= {uri for _, uri in events["data_processing"]}
     dep = built["spark_features"].dep
     batches = [e["what"] for e in dep.log if e["what"].startswith("batch:")]
     assert batches and len(set(batches)) == len(batches)
