@@ -3,7 +3,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import type { HelperDelegate, HelperOptions, TemplateDelegate } from "handlebars";
 import { packageRoot } from "../common/paths";
-import { jinjaSafeDeep, pyLiteral, shellQuote, type PyValue } from "./literals";
+import { jinjaSafe, pyLiteral, shellQuote, type PyValue } from "./literals";
 import { templateToJs, UnsupportedTemplate } from "./template-codegen";
 import { templateRuntime, type TemplateRuntime } from "./template-runtime";
 
@@ -31,8 +31,7 @@ export const COMPILE_OPTIONS = { noEscape: true, strict: true } as const;
 /** The helpers, registered on whichever Handlebars environment runs the templates. */
 export const HELPERS: Record<string, HelperDelegate> = {
   py: (value: PyValue) => pyLiteral(value),
-  pyt: (value: PyValue) =>
-    pyLiteral(value === null || value === undefined ? null : jinjaSafeDeep(value)),
+  pyt: (value: PyValue) => pyLiteral(value, jinjaSafe),
   sh: (value: string) => shellQuote(String(value)),
   comment: (value: string) => JSON.stringify(String(value)).replace(/[^\x20-\x7e]/g, "?"),
   indent: (value: string, spaces: number) =>
