@@ -109,6 +109,24 @@ describe("modules the built CLI loads", () => {
     }
   });
 
+  it("plan: not node:crypto either (the validators' fingerprint is not SHA-256)", () => {
+    // A script file, not `node -e`: -e makes the built-in modules reachable as globals.
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "kak-startup-"));
+    try {
+      const script = path.join(dir, "plan.js");
+      fs.writeFileSync(
+        script,
+        `const { run } = require(${JSON.stringify(path.join(ROOT, "dist", "components", "cli", "main.js"))});
+        const code = run(${JSON.stringify(["plan", "--manifest", ANCHOR, "--json"])}, { stdout: () => {}, stderr: () => {} });
+        process.stdout.write(JSON.stringify({ code, crypto: process.moduleLoadList.includes("NativeModule crypto") }));`,
+      );
+      const r = spawnSync(process.execPath, [script], { encoding: "utf8", cwd: ROOT });
+      expect(JSON.parse(r.stdout)).toEqual({ code: 0, crypto: false });
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it("--version: none of them", () => {
     expect(loaded(["--version"])).toEqual({ code: 0, packages: [] });
   });
