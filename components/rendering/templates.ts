@@ -112,7 +112,6 @@ function loadTemplate(name: string): TemplateDelegate {
   const code = generatedTemplateCode(compilerEnv, source);
   if (code === null) return compilerEnv.compile(source, COMPILE_OPTIONS);
   // The code is ours (template-codegen.ts), made from our own template file.
-  // eslint-disable-next-line @typescript-eslint/no-implied-eval
   return new Function("rt", code)(generatedRuntime()) as TemplateDelegate;
 }
 
