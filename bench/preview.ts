@@ -81,7 +81,10 @@ async function main(): Promise<void> {
     // The pure part alone (load, plan, render, archive), for comparison.
     const [, prepareMs] = timed(() => prepareDeployment(args));
     const start = process.hrtime.bigint();
-    const component = new KedroAirflowDeployment(`bench-${i}`, args);
+    // Each run deploys its own DAG: one program may not deploy the same DAG twice
+    // (component.ts claimIdentity), and every run here shares the mock monitor.
+    const runConfig = { run_config: { ...RUN_CONFIG_OBJECT.run_config, run_name: `bench-${i}` } };
+    const component = new KedroAirflowDeployment(`bench-${i}`, { ...args, runConfig });
     const constructMs = Number(process.hrtime.bigint() - start) / 1e6;
     const children = [component.dagObject, ...Object.values(component.artifactObjects)];
     await allResolved(

@@ -4,7 +4,14 @@
  */
 import { execFileSync } from "node:child_process";
 import fc from "fast-check";
-import { pyLiteral, pyString, shellQuote, type PyValue } from "../components/rendering/literals";
+import {
+  jinjaSafe,
+  jinjaSafeDeep,
+  pyLiteral,
+  pyString,
+  shellQuote,
+  type PyValue,
+} from "../components/rendering/literals";
 import { RESERVED_TASK_IDS, groupName } from "../components/planning/task-ids";
 import { MAX_TASK_ID, batchIdStem, sanitizeId, slug } from "../components/rendering/names";
 import { joinNodeNames, splitNodeNames } from "../components/rendering/kedro-args";
@@ -55,6 +62,25 @@ describe("pyString / pyLiteral", () => {
     // JSON round trips lose -0; Python keeps it. Compare through JSON on both sides.
     expect(pythonReads(values.map((v) => pyLiteral(v)))).toEqual(
       JSON.parse(JSON.stringify(values)),
+    );
+  });
+
+  it("maps every string value, and no key, with pyLiteral(v, jinjaSafe) as jinjaSafeDeep does", () => {
+    const jinjaish = fc.oneof(hostile, fc.constantFrom("{{ x }}", "a.yaml", "%#{", "run.sh"));
+    const value = fc
+      .jsonValue({ maxDepth: 3 })
+      .chain((v) =>
+        fc.oneof(
+          fc.constant(v),
+          fc.dictionary(jinjaish, fc.oneof(jinjaish, fc.array(jinjaish)), { maxKeys: 4 }),
+        ),
+      );
+    fc.assert(
+      fc.property(value, (v) => {
+        const expected = pyLiteral(jinjaSafeDeep(v as PyValue));
+        expect(pyLiteral(v as PyValue, jinjaSafe)).toBe(expected);
+      }),
+      { numRuns: 500 },
     );
   });
 

@@ -90,7 +90,7 @@ describe("modules the built CLI loads", () => {
     expect(r.packages).toEqual(["ajv:runtime", "yaml"]);
   });
 
-  it("compile: Handlebars to render", () => {
+  it("compile: no Handlebars (precompiled templates)", () => {
     const out = fs.mkdtempSync(path.join(os.tmpdir(), "kak-startup-"));
     try {
       const r = loaded([
@@ -103,9 +103,27 @@ describe("modules the built CLI loads", () => {
         path.join(out, "o"),
       ]);
       expect(r.code).toBe(0);
-      expect(r.packages).toEqual(["ajv:runtime", "handlebars", "source-map", "yaml"]); // Handlebars needs source-map
+      expect(r.packages).toEqual(["ajv:runtime", "yaml"]); // the templates are precompiled to JavaScript
     } finally {
       fs.rmSync(out, { recursive: true, force: true });
+    }
+  });
+
+  it("plan: not node:crypto either (the validators' fingerprint is not SHA-256)", () => {
+    // A script file, not `node -e`: -e makes the built-in modules reachable as globals.
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "kak-startup-"));
+    try {
+      const script = path.join(dir, "plan.js");
+      fs.writeFileSync(
+        script,
+        `const { run } = require(${JSON.stringify(path.join(ROOT, "dist", "components", "cli", "main.js"))});
+        const code = run(${JSON.stringify(["plan", "--manifest", ANCHOR, "--json"])}, { stdout: () => {}, stderr: () => {} });
+        process.stdout.write(JSON.stringify({ code, crypto: process.moduleLoadList.includes("NativeModule crypto") }));`,
+      );
+      const r = spawnSync(process.execPath, [script], { encoding: "utf8", cwd: ROOT });
+      expect(JSON.parse(r.stdout)).toEqual({ code: 0, crypto: false });
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
     }
   });
 

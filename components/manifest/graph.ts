@@ -74,19 +74,24 @@ export function buildPipelineGraph(manifest: Manifest, source: string): Pipeline
   // Edges in the manifest's numbering first, merged per (producer, consumer) pair.
   const rawEdges: Edge[] = [];
   const freeInputs = new Set<string>();
+  // The edge from each producer to the current consumer: `edgeTo[p]` is valid while
+  // `edgeFor[p]` is that consumer (no map per node: this loop runs once per node).
+  const edgeTo: (Edge | undefined)[] = new Array<Edge | undefined>(nodes.length);
+  const edgeFor = new Int32Array(nodes.length).fill(-1);
   nodes.forEach((node, consumer) => {
-    const byProducer = new Map<number, Edge>();
     for (const input of node.inputs) {
       if (isParameter(input)) continue;
-      const made = producer.get(baseDatasetName(input));
+      const base = baseDatasetName(input);
+      const made = producer.get(base);
       if (made === undefined) {
-        freeInputs.add(baseDatasetName(input));
+        freeInputs.add(base);
         continue;
       }
-      let edge = byProducer.get(made.node);
+      let edge = edgeFor[made.node] === consumer ? edgeTo[made.node] : undefined;
       if (edge === undefined) {
         edge = { from: made.node, to: consumer, datasets: [] };
-        byProducer.set(made.node, edge);
+        edgeTo[made.node] = edge;
+        edgeFor[made.node] = consumer;
         rawEdges.push(edge);
       }
       if (!edge.datasets.some((d) => d.consumed === input)) {
@@ -108,9 +113,14 @@ export function buildPipelineGraph(manifest: Manifest, source: string): Pipeline
   const newId = new Array<number>(nodes.length);
   order.forEach((old, position) => (newId[old] = position));
   const sortedNodes = order.map((old) => nodes[old]!);
-  const edges = rawEdges
-    .map((e) => ({ from: newId[e.from]!, to: newId[e.to]!, datasets: e.datasets }))
-    .sort((a, b) => a.to - b.to || a.from - b.from);
+  // Usually nothing moved (the exporter writes Kedro's order): the edges are then kept as
+  // they are instead of copied.
+  const moved = order.some((old, position) => old !== position);
+  const edges = (
+    moved
+      ? rawEdges.map((e) => ({ from: newId[e.from]!, to: newId[e.to]!, datasets: e.datasets }))
+      : rawEdges
+  ).sort((a, b) => a.to - b.to || a.from - b.from);
   const outEdges: number[][] = sortedNodes.map(() => []);
   const inEdges: number[][] = sortedNodes.map(() => []);
   edges.forEach((e, id) => {

@@ -29,23 +29,26 @@ export function parseManifestText(text: string, source: string): Manifest {
   } catch (err) {
     throw new InputError(source, "(top level)", `expected JSON (${(err as Error).message})`);
   }
-  return normaliseManifest(data, source);
+  return normaliseManifest(data, source, true);
 }
 
 /**
  * Validates a manifest given as a plain value (parsed JSON, or an object from code) and
- * fills every default. `source` names it in error messages.
+ * fills every default. `source` names it in error messages. `owned`: nothing else holds
+ * `data` (it was just parsed), so its arrays are kept instead of copied; a value from code is
+ * copied, so that later changes to it cannot reach the plan.
  */
-export function normaliseManifest(data: unknown, source: string): Manifest {
+export function normaliseManifest(data: unknown, source: string, owned = false): Manifest {
   assertValid(validateManifest, data, source);
   // The schema guarantees the shapes below; only defaults are filled here.
   const raw = data as RawManifest;
+  const list = owned ? (xs: string[]) => xs : (xs: string[]) => [...xs];
   const datasets: Record<string, DatasetInfo> = {};
   for (const name of Object.keys(raw.datasets ?? {}).sort()) {
     const entry = raw.datasets![name]!;
     datasets[name] = {
       type: entry.type,
-      classes: [...(entry.classes ?? [])],
+      classes: entry.classes ? list(entry.classes) : [],
       location: entry.location
         ? { ...entry.location, protocol: entry.location.protocol ?? null }
         : null,
@@ -64,15 +67,16 @@ export function normaliseManifest(data: unknown, source: string): Manifest {
       name: n.name,
       func: n.func ?? null,
       namespace: n.namespace ?? null,
-      inputs: [...n.inputs],
-      outputs: [...n.outputs],
-      tags: [...(n.tags ?? [])],
-      inputTypes: [...(n.inputTypes ?? [])],
-      outputTypes: [...(n.outputTypes ?? [])],
+      inputs: list(n.inputs),
+      outputs: list(n.outputs),
+      tags: n.tags ? list(n.tags) : [],
+      inputTypes: n.inputTypes ? list(n.inputTypes) : [],
+      outputTypes: n.outputTypes ? list(n.outputTypes) : [],
     })),
     datasets,
-    warnings: [...(raw.warnings ?? [])],
-    runConfig: raw.runConfig == null ? null : structuredClone(raw.runConfig),
+    warnings: raw.warnings ? list(raw.warnings) : [],
+    runConfig:
+      raw.runConfig == null ? null : owned ? raw.runConfig : structuredClone(raw.runConfig),
   };
 }
 

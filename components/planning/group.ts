@@ -158,17 +158,21 @@ function buildGroups(
   warnings: string[],
 ): Grouping {
   const n = graph.nodes.length;
+  const unitOfNodes = Array.from({ length: n }, (_, v) => unitOfNode(v));
   let unitCount = 0;
-  for (let v = 0; v < n; v++) unitCount = Math.max(unitCount, unitOfNode(v) + 1);
+  for (let v = 0; v < n; v++) unitCount = Math.max(unitCount, unitOfNodes[v]! + 1);
   const members: number[][] = Array.from({ length: unitCount }, () => []);
-  for (let v = 0; v < n; v++) members[unitOfNode(v)]!.push(v);
-  const succ: Set<number>[] = Array.from({ length: unitCount }, () => new Set());
+  for (let v = 0; v < n; v++) members[unitOfNodes[v]!]!.push(v);
+  // Unit edges in first-seen order, each once: one set of pairs, not one set per unit.
+  const succ: number[][] = Array.from({ length: unitCount }, () => []);
+  const pairs = new Set<number>();
   const indegree = new Array<number>(unitCount).fill(0);
   for (const e of graph.edges) {
-    const a = unitOfNode(e.from);
-    const b = unitOfNode(e.to);
-    if (a !== b && !succ[a]!.has(b)) {
-      succ[a]!.add(b);
+    const a = unitOfNodes[e.from]!;
+    const b = unitOfNodes[e.to]!;
+    if (a !== b && !pairs.has(a * unitCount + b)) {
+      pairs.add(a * unitCount + b);
+      succ[a]!.push(b);
       indegree[b]! += 1;
     }
   }
@@ -192,7 +196,7 @@ function buildGroups(
   }
   const groupOfUnit = new Array<number>(unitCount);
   order.forEach((u, g) => (groupOfUnit[u] = g));
-  const groupOf = Array.from({ length: n }, (_, v) => groupOfUnit[unitOfNode(v)]!);
+  const groupOf = Array.from({ length: n }, (_, v) => groupOfUnit[unitOfNodes[v]!]!);
 
   const groups: Group[] = order.map((u) => {
     const nodes = members[u]!;

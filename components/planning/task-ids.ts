@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { sha256Hex } from "../common/sha256";
 
 /**
  * Group names, which are also the Airflow task ids, the run script stems and the base of
@@ -55,10 +55,7 @@ export function groupName(kind: "spark" | "default", firstNode: string): string 
   if (plain) return candidate;
   let stem = candidate.replace(/[^A-Za-z0-9_.-]+/g, "_").replace(/^[.-]+/, "");
   if (stem === "") stem = kind === "spark" ? "pyspark" : "task";
-  const hash = createHash("sha256")
-    .update(`${kind}\n${candidate}`, "utf8")
-    .digest("hex")
-    .slice(0, NAME_HASH_LENGTH);
+  const hash = sha256Hex(`${kind}\n${candidate}`).slice(0, NAME_HASH_LENGTH);
   return `${stem.slice(0, MAX_TASK_ID - NAME_HASH_LENGTH - 2)}__${hash}`;
 }
 

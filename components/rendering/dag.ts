@@ -201,7 +201,10 @@ export function buildDagView(inputs: DagInputs): DagView {
   const policies = groupPolicies(plan.groups, manifest, config, configSource);
   for (const task of tasks) {
     const g = task.var.startsWith("task_") ? Number(task.var.slice(5)) : -1;
-    if (g >= 0) task.policy = taskKwargs(policies[g]!, config, task.pod !== undefined);
+    if (g < 0) continue;
+    const kwargs = taskKwargs(policies[g]!, config, task.pod !== undefined);
+    task.policy =
+      task.custom === undefined ? kwargs : kwargs.map((k) => ({ ...k, target: task.var }));
   }
   const dagDefaults = defaultArgs(config);
   imports.timedelta =

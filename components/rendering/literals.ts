@@ -12,8 +12,13 @@ function hex(cp: number, width: number): string {
   return cp.toString(16).padStart(width, "0");
 }
 
+/** Printable ASCII but `"` and `\`: the characters a Python literal holds as they are. */
+const PLAIN = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
+
 /** `s` as a double-quoted Python string literal. Iterates code points, so pairs become \U escapes. */
 export function pyString(s: string): string {
+  // Most names and paths need no escape: one regex test instead of a loop over characters.
+  if (PLAIN.test(s)) return `"${s}"`;
   let out = '"';
   for (const ch of s) {
     const cp = ch.codePointAt(0)!;
@@ -31,21 +36,28 @@ export function pyString(s: string): string {
   return `${out}"`;
 }
 
-/** Any PyValue as a Python literal (str, int/float, True/False/None, list, dict with sorted keys). */
-export function pyLiteral(value: PyValue | undefined): string {
+/**
+ * Any PyValue as a Python literal (str, int/float, True/False/None, list, dict with sorted keys).
+ * `text` maps every string value (not the keys of mappings) first: pyLiteral(v, jinjaSafe) is
+ * pyLiteral(jinjaSafeDeep(v)) without the copy of v.
+ */
+export function pyLiteral(
+  value: PyValue | undefined,
+  text: ((s: string) => string) | null = null,
+): string {
   if (value === null || value === undefined) return "None";
-  if (typeof value === "string") return pyString(value);
+  if (typeof value === "string") return pyString(text === null ? value : text(value));
   if (typeof value === "boolean") return value ? "True" : "False";
   if (typeof value === "number") {
     if (!Number.isFinite(value)) throw new Error(`cannot write ${value} as a Python literal`);
     return String(value);
   }
-  if (Array.isArray(value)) return `[${value.map((v) => pyLiteral(v)).join(", ")}]`;
+  if (Array.isArray(value)) return `[${value.map((v) => pyLiteral(v, text)).join(", ")}]`;
   // Keys sorted: the order of a YAML mapping carries no meaning, and must not change the DAG.
   const entries = Object.entries(value as Record<string, PyValue>).sort(([a], [b]) =>
     a < b ? -1 : a > b ? 1 : 0,
   );
-  return `{${entries.map(([k, v]) => `${pyString(k)}: ${pyLiteral(v)}`).join(", ")}}`;
+  return `{${entries.map(([k, v]) => `${pyString(k)}: ${pyLiteral(v, text)}`).join(", ")}}`;
 }
 
 /** Endings that Airflow operators list in `template_ext` (pod: yaml/yml/json; bash: sh/bash; sql). */

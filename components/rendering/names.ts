@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { sha256Hex } from "../common/sha256";
 import { MAX_TASK_ID } from "../planning/task-ids";
 
 export { MAX_TASK_ID };
@@ -41,7 +41,7 @@ export function slug(text: string, max: number, fallback: string): string {
 
 /** Short content hash used in artifact names, so a new version never overwrites one in use. */
 export function contentHash(text: string | Buffer, length = 12): string {
-  return createHash("sha256").update(text).digest("hex").slice(0, length);
+  return sha256Hex(text).slice(0, length);
 }
 
 /** The pipeline that gets no name part: Kedro's `__default__`. */
@@ -64,6 +64,6 @@ export function pipelineKey(pipeline: string): string {
     key += /^[a-z0-9_]$/.test(ch) ? ch : `.${ch.codePointAt(0)!.toString(16)}.`;
   }
   if (key.length <= MAX_PIPELINE_KEY) return key;
-  const hash = createHash("sha256").update(pipeline, "utf8").digest("hex").slice(0, 16);
+  const hash = sha256Hex(pipeline).slice(0, 16);
   return `${key.slice(0, MAX_PIPELINE_KEY - 17)}-${hash}`;
 }

@@ -23,6 +23,8 @@ export interface PolicyKwarg {
   name: string;
   value: PyValue;
   duration: boolean;
+  /** A factory's task takes its policy as attribute assignments on this variable. */
+  target?: string;
 }
 
 /** A node's policy, with the node's name (for error messages). */
