@@ -12,7 +12,9 @@ import { normaliseRunConfig } from "../components/config/load";
 import { loadManifestFile, normaliseManifest } from "../components/manifest/load";
 import type { Manifest } from "../components/manifest/types";
 import { planPipeline, type Plan } from "../components/planning/plan";
+import { compileProject } from "../components/rendering/compile";
 import { buildDagView } from "../components/rendering/dag";
+import { loadFactory } from "../components/rendering/load-factory";
 import {
   MAX_GROUP_ID,
   commonNamespace,
@@ -366,5 +368,52 @@ describe("planTaskGroups: properties", () => {
     expect(reached.spanning).toBeGreaterThan(10);
     expect(reached.collision).toBeGreaterThan(10);
     expect(reached.nested).toBeGreaterThan(10);
+  });
+});
+
+describe("a custom factory's task in a TaskGroup", () => {
+  it("keeps its task policy (set as attributes after the group's with-block)", () => {
+    const raw = JSON.parse(fs.readFileSync(FIXTURE, "utf8")) as {
+      nodes: { name: string; tags?: string[] }[];
+    };
+    for (const n of raw.nodes)
+      if (n.name === "features.spark.build_features") n.tags = [...(n.tags ?? []), "policies.slow"];
+    const manifest = normaliseManifest(raw, "m.json");
+    const configFile = path.join(__dirname, "fixtures", "compile", "custom.yaml");
+    const config = normaliseRunConfig(
+      {
+        run_config: {
+          image: "img",
+          policies: { slow: { retries: 4 } },
+          spark: {
+            type: "custom",
+            operator_factory: "./factories/custom.js#LivyFactory",
+            project_id: "p",
+            region: "r",
+            artifacts_path: "gs://bucket/kedro",
+          },
+        },
+      },
+      configFile,
+    );
+    const plan = planPipeline(manifest, config);
+    const dag = compileProject({
+      manifest,
+      plan,
+      config,
+      manifestSource: "m.json",
+      configSource: configFile,
+      factory: loadFactory(config.spark.operatorFactory!, configFile),
+      projectDir: null,
+    }).dag.content;
+    const spark = plan.groups.find((g) => g.kind === "spark")!;
+    const lines = dag.split("\n");
+    const at = lines.findIndex((l) => /^ {4}with task_group_\d+:/.test(l));
+    expect(at).toBeGreaterThan(0);
+    const variable = /^ {8}(task_\d+) = /.exec(lines[at + 1]!)![1];
+    expect(dag).toContain(`task_id=${JSON.stringify(spark.name)}`);
+    // Once, at the DAG's indentation, after the factory's expression.
+    expect(lines.filter((l) => l === `    ${variable}.retries = 4`)).toHaveLength(1);
+    expect(lines.findIndex((l) => l === `    ${variable}.retries = 4`)).toBeGreaterThan(at + 1);
   });
 });
