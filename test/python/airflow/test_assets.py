@@ -8,12 +8,12 @@ Needs the built CLI (`npm run build`) and Node.js."""
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from test_generated_dags import node
 
 ROOT = Path(__file__).resolve().parents[3]
 CLI = ROOT / "dist" / "components" / "cli" / "main.js"
@@ -39,15 +39,6 @@ run_config:
   spark:
     type: k8s
 """
-
-
-def node(*args: str) -> str:
-    node_bin = shutil.which("node")
-    assert node_bin, "Node.js is required to run the kedro-airflow-k8s CLI"
-    assert CLI.exists(), f"{CLI} is missing: run `npm run build` first"
-    done = subprocess.run([node_bin, str(CLI), *args], capture_output=True, text=True, check=False)
-    assert done.returncode == 0, done.stderr
-    return done.stdout
 
 
 def manifest(name: str) -> dict:

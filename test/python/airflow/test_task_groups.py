@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from test_generated_dags import node
 
 ROOT = Path(__file__).resolve().parents[3]
 CLI = ROOT / "dist" / "components" / "cli" / "main.js"
@@ -32,15 +33,6 @@ EXPECTED_GROUP_IDS = {
     "report-v2": "report-v2",
     "report-v2.charts": "report-v2__charts",
 }
-
-
-def node(*args: str) -> str:
-    node_bin = shutil.which("node")
-    assert node_bin, "Node.js is required to run the kedro-airflow-k8s CLI"
-    assert CLI.exists(), f"{CLI} is missing: run `npm run build` first"
-    done = subprocess.run([node_bin, str(CLI), *args], capture_output=True, text=True, check=False)
-    assert done.returncode == 0, done.stderr
-    return done.stdout
 
 
 def compile_dag(config: Path, out: Path) -> dict:
