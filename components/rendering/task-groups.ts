@@ -56,6 +56,23 @@ export function commonNamespace(namespaces: readonly (string | null)[]): string 
   return common === null ? null : common.join(".");
 }
 
+/**
+ * commonNamespace of a group's nodes. A group's nodes nearly always share one namespace, and
+ * then that is the answer: no list and no split per node (this ran for every node, task groups
+ * being on by default).
+ */
+function groupNamespace(
+  nodes: readonly string[],
+  nsOfNode: ReadonlyMap<string, string | null>,
+): string | null {
+  if (nodes.length === 0) return null;
+  const first = nsOfNode.get(nodes[0]!) ?? null;
+  let same = true;
+  for (let i = 1; same && i < nodes.length; i++) same = (nsOfNode.get(nodes[i]!) ?? null) === first;
+  if (same) return first === "" ? null : first;
+  return commonNamespace(nodes.map((name) => nsOfNode.get(name) ?? null));
+}
+
 /** `a.b.c` -> `a`, `a.b`, `a.b.c`. */
 function prefixes(namespace: string): string[] {
   const parts = namespace.split(".");
@@ -81,13 +98,19 @@ export function planTaskGroups(
   manifest: Manifest,
   taskIds: readonly string[],
 ): TaskGroupPlan {
-  const nsOfNode = new Map(manifest.nodes.map((n) => [n.name, n.namespace]));
+  const nsOfNode = new Map<string, string | null>();
+  for (const n of manifest.nodes) nsOfNode.set(n.name, n.namespace);
   const namespaceOf: Record<string, string | null> = {};
   const used = new Set<string>();
+  const seen = new Set<string>();
   for (const group of plan.groups) {
-    const ns = commonNamespace(group.nodes.map((name) => nsOfNode.get(name) ?? null));
+    const ns = groupNamespace(group.nodes, nsOfNode);
     namespaceOf[group.name] = ns;
-    if (ns !== null) for (const p of prefixes(ns)) used.add(p);
+    // Many groups share a namespace: its prefixes are added once.
+    if (ns !== null && !seen.has(ns)) {
+      seen.add(ns);
+      for (const p of prefixes(ns)) used.add(p);
+    }
   }
   // Plain code-unit order: deterministic, and a namespace sorts before any name it prefixes.
   const namespaces = [...used].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
@@ -114,11 +137,10 @@ export function planTaskGroups(
       parent: dot === -1 ? null : varOf.get(namespace.slice(0, dot))!,
     };
   });
-  const groupOf = Object.fromEntries(
-    plan.groups.map((g) => {
-      const ns = namespaceOf[g.name] ?? null;
-      return [g.name, ns === null ? null : varOf.get(ns)!];
-    }),
-  );
+  const groupOf: Record<string, string | null> = {};
+  for (const g of plan.groups) {
+    const ns = namespaceOf[g.name] ?? null;
+    groupOf[g.name] = ns === null ? null : varOf.get(ns)!;
+  }
   return { groups, namespaceOf, groupOf };
 }
