@@ -68,12 +68,17 @@ export function assetUriOf(location: DatasetLocation | null | undefined): string
  * so a writer of `x@spark` and a reader of `x@pandas` name the same Asset.
  */
 export function datasetAssetUris(manifest: Manifest): Map<string, string> {
-  const uris = new Map<string, string>();
-  for (const name of Object.keys(manifest.datasets).sort()) {
-    const base = baseDatasetName(name);
-    if (uris.has(base)) continue;
+  // Only the entries that have a URI are sorted (most datasets have none).
+  const withUri: [string, string][] = [];
+  for (const name of Object.keys(manifest.datasets)) {
     const uri = assetUriOf(manifest.datasets[name]!.location);
-    if (uri !== null) uris.set(base, uri);
+    if (uri !== null) withUri.push([name, uri]);
+  }
+  withUri.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  const uris = new Map<string, string>();
+  for (const [name, uri] of withUri) {
+    const base = baseDatasetName(name);
+    if (!uris.has(base)) uris.set(base, uri);
   }
   return uris;
 }
@@ -96,6 +101,7 @@ export function producedAssetUris(manifest: Manifest): Set<string> {
  * inlets. `peers` are the other manifests compiled or deployed together with this one.
  */
 export function peerAssetUris(manifest: Manifest, peers: readonly Manifest[]): Set<string> {
+  if (peers.length === 0) return new Set();
   const own = producedAssetUris(manifest);
   const fromPeers = new Set<string>();
   for (const peer of peers) {
@@ -123,6 +129,11 @@ export function planAssets(
   const result = new Map<string, TaskAssets>();
   if (!config.assets) return result;
   const uris = datasetAssetUris(manifest);
+  if (uris.size === 0) {
+    // No dataset has an Asset URI: every task has no outlets and no inlets, so no node walk.
+    for (const group of plan.groups) result.set(group.name, { outlets: [], inlets: [] });
+    return result;
+  }
   const external = peerAssetUris(manifest, peers);
   const nodes = new Map(manifest.nodes.map((n) => [n.name, n]));
   for (const group of plan.groups) {
