@@ -27,6 +27,14 @@ export function splitNodeNames(joined: string): string[] {
 /** The `--nodes` value for these names, or null when Kedro would read it back differently. */
 export function joinNodeNames(names: readonly string[]): string | null {
   const joined = names.join(",");
+  // Names without commas, brackets or surrounding space (nearly all) split back as they were,
+  // so the character walk is not needed (it was a tenth of the DAG view at 10,000 nodes).
+  if (names.every(splitsBackWhole)) return joined;
   const back = splitNodeNames(joined);
   return back.length === names.length && back.every((n, i) => n === names[i]) ? joined : null;
+}
+
+/** A name that splitNodeNames returns unchanged from any `a,b` list: not empty, no `,[]`, trimmed. */
+function splitsBackWhole(name: string): boolean {
+  return name !== "" && !/[,[\]]/.test(name) && name.trim() === name;
 }

@@ -132,27 +132,44 @@ export function nodesArgument(
 }
 
 export function groupDoc(group: PlanGroup): string {
-  const lines = [
-    `**${group.kind === "spark" ? "Spark job" : "Pod"}** running ${group.nodes.length} Kedro node(s):`,
-    "",
-  ];
+  // One string built in place: this runs for every node of the plan.
+  let doc = `**${group.kind === "spark" ? "Spark job" : "Pod"}** running ${group.nodes.length} Kedro node(s):\n`;
   for (const node of group.nodes) {
     const reason = group.reasons[node];
-    lines.push(
-      `- \`${node.replace(/`/g, "'")}\`${reason ? `: ${reason.code}, ${reason.evidence.replace(/`/g, "'")}` : ""}`,
-    );
+    doc += `\n- \`${noBackticks(node)}\``;
+    if (reason) doc += `: ${reason.code}, ${noBackticks(reason.evidence)}`;
   }
-  return lines.join("\n");
+  return doc;
 }
 
-const tagIndexes = new WeakMap<Manifest, Map<string, readonly string[]>>();
+/** Backticks as `'`, so a name cannot end the Markdown code span it is written in. */
+function noBackticks(text: string): string {
+  return text.includes("`") ? text.replace(/`/g, "'") : text;
+}
 
-/** Node name -> tags, built once per manifest (per group it would make rendering quadratic). */
-function tagIndex(manifest: Manifest): Map<string, readonly string[]> {
-  let index = tagIndexes.get(manifest);
+/** The `resources:<name>` profile names each node's tags select, for the nodes that have any. */
+const resourceTagIndexes = new WeakMap<Manifest, Map<string, string[]>>();
+
+/**
+ * Node name -> its resources profile names, built once per manifest and holding only the nodes
+ * with such a tag (most have none), so a group's lookup costs no walk over every node's tags.
+ */
+function resourceTagIndex(manifest: Manifest): Map<string, string[]> {
+  let index = resourceTagIndexes.get(manifest);
   if (index === undefined) {
-    index = new Map(manifest.nodes.map((n) => [n.name, n.tags]));
-    tagIndexes.set(manifest, index);
+    index = new Map();
+    for (const node of manifest.nodes) {
+      let names: string[] | null = null;
+      // `resources:<name>` is the seed's tag; Kedro 0.19+ allows no colon, so `resources.<name>` too.
+      for (const tag of node.tags) {
+        if (tag.startsWith("resources:") || tag.startsWith("resources.")) {
+          (names ??= []).push(tag.slice(10));
+        }
+      }
+      // Node names are unique (manifest/graph.ts refuses a duplicate before any plan).
+      if (names !== null) index.set(node.name, names);
+    }
+    resourceTagIndexes.set(manifest, index);
   }
   return index;
 }
@@ -166,19 +183,37 @@ function profileOf(
   group: PlanGroup,
   manifest: Manifest,
 ): ResourceProfile | null {
-  const tags = new Set<string>();
-  const nodeTags = tagIndex(manifest);
-  for (const name of group.nodes) {
-    // `resources:<name>` is the seed's tag; Kedro 0.19+ allows no colon, so `resources.<name>` too.
-    for (const tag of nodeTags.get(name) ?? []) {
-      if (tag.startsWith("resources:") || tag.startsWith("resources.")) tags.add(tag.slice(10));
+  const index = resourceTagIndex(manifest);
+  let tags: Set<string> | null = null;
+  if (index.size > 0) {
+    for (const name of group.nodes) {
+      const names = index.get(name);
+      if (names === undefined) continue;
+      tags ??= new Set();
+      for (const tag of names) tags.add(tag);
     }
   }
-  for (const name of [...tags].sort()) {
-    const profile = config.resources[name];
-    if (profile) return profile;
+  if (tags !== null) {
+    for (const name of [...tags].sort()) {
+      const profile = config.resources[name];
+      if (profile) return profile;
+    }
   }
   return config.resources["__default__"] ?? null;
+}
+
+/** A request or limit without its unset quantities. */
+function quantities(
+  q: { cpu: string | null; memory: string | null } | undefined,
+): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (q?.cpu != null) out["cpu"] = q.cpu;
+  if (q?.memory != null) out["memory"] = q.memory;
+  return out;
+}
+
+function nonEmpty<T extends object>(o: T | undefined): T | null {
+  return o && Object.keys(o).length > 0 ? o : null;
 }
 
 /** A pod of the run config's settings and the group's resources profile. */
@@ -189,16 +224,8 @@ export function podView(
   what: { image: string; cmds: string[]; arguments: string[] },
 ): PodView {
   const profile = profileOf(config, group, manifest);
-  const quantities = (q: { cpu: string | null; memory: string | null } | undefined) =>
-    Object.fromEntries(
-      Object.entries({ cpu: q?.cpu ?? null, memory: q?.memory ?? null }).filter(
-        ([, v]) => v !== null,
-      ),
-    ) as Record<string, string>;
   const requests = quantities(profile?.requests);
   const limits = quantities(profile?.limits);
-  const nonEmpty = <T extends object>(o: T | undefined): T | null =>
-    o && Object.keys(o).length > 0 ? o : null;
   return {
     gke: null,
     kubernetesConnId: null,
