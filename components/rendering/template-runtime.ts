@@ -59,6 +59,9 @@ function withBlock(value: unknown, ctx: Ctx, data: Data, fn: Program, inverse: P
  */
 function each(value: unknown, ctx: Ctx, data: Data, fn: Program, inverse: Program): string {
   const context = lambda(value, ctx);
+  // Most lists of a task are empty (policy, kwargs, secrets): no frame for them; only the
+  // items see the frame, so making it later changes nothing.
+  if (Array.isArray(context) && context.length === 0) return inverse(ctx, data);
   const frame: Data = { ...data, _parent: data };
   let ret = "";
   let i = 0;
