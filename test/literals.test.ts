@@ -211,4 +211,37 @@ describe("Kedro --nodes", () => {
     expect(splitNodeNames("a,,b")).toEqual(["a", ",b"]);
     expect(splitNodeNames("a]b,[c,d]")).toEqual(["a]b,[c"]);
   });
+
+  it("joins exactly the name lists that Kedro's split gives back whole (the fast path included)", () => {
+    const name = fc.oneof(
+      hostile,
+      fc.string({ unit: fc.constantFrom("a", ".", "_", " ", ",", "[", "]", "\t"), maxLength: 8 }),
+    );
+    fc.assert(
+      fc.property(fc.array(name, { maxLength: 5 }), (names) => {
+        const joined = names.join(",");
+        const back = splitNodeNames(joined);
+        const whole = back.length === names.length && back.every((n, i) => n === names[i]);
+        expect(joinNodeNames(names)).toBe(whole ? joined : null);
+      }),
+      { numRuns: 2000, seed: 20261201 },
+    );
+  });
+});
+
+describe("jinjaSafe", () => {
+  it("rewrites a string exactly when it holds {, }, % or # or ends in a template extension", () => {
+    const ext = fc.constantFrom("yaml", "yml", "json", "sh", "bash", "sql", "hql", "yam", "txt");
+    const text = fc.oneof(
+      hostile,
+      fc.tuple(hostile, fc.constantFrom(".", "..", "a.", ""), ext).map((p) => p.join("")),
+    );
+    const rule = /[{}%#]|\.(yaml|yml|json|sh|bash|sql|hql)$/;
+    fc.assert(
+      fc.property(text, (s) => {
+        expect(jinjaSafe(s) !== s).toBe(rule.test(s));
+      }),
+      { numRuns: 2000, seed: 20261201 },
+    );
+  });
 });

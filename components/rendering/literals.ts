@@ -15,10 +15,24 @@ function hex(cp: number, width: number): string {
 /** Printable ASCII but `"` and `\`: the characters a Python literal holds as they are. */
 const PLAIN = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
 
+/** Printable ASCII plus the characters ASCII_ESCAPES writes. */
+const ESCAPED_ASCII = /^[\x20-\x7e\n\r\t]*$/;
+const ASCII_ESCAPE = /["\\\n\r\t]/g;
+const ASCII_ESCAPES: Readonly<Record<string, string>> = {
+  '"': '\\"',
+  "\\": "\\\\",
+  "\n": "\\n",
+  "\r": "\\r",
+  "\t": "\\t",
+};
+
 /** `s` as a double-quoted Python string literal. Iterates code points, so pairs become \U escapes. */
 export function pyString(s: string): string {
   // Most names and paths need no escape: one regex test instead of a loop over characters.
   if (PLAIN.test(s)) return `"${s}"`;
+  // Printable ASCII with line breaks, tabs, quotes or backslashes (every task's doc_md): one
+  // native replace writes the same escapes as the loop below, in about half its time.
+  if (ESCAPED_ASCII.test(s)) return `"${s.replace(ASCII_ESCAPE, (ch) => ASCII_ESCAPES[ch]!)}"`;
   let out = '"';
   for (const ch of s) {
     const cp = ch.codePointAt(0)!;
@@ -61,7 +75,17 @@ export function pyLiteral(
 }
 
 /** Endings that Airflow operators list in `template_ext` (pod: yaml/yml/json; bash: sh/bash; sql). */
-const TEMPLATE_FILE = /\.(yaml|yml|json|sh|bash|sql|hql)$/;
+const TEMPLATE_EXTENSIONS = new Set(["yaml", "yml", "json", "sh", "bash", "sql", "hql"]);
+
+/**
+ * Whether `s` ends in `.<one of TEMPLATE_EXTENSIONS>`. No extension holds a dot, so only the
+ * text after the last one counts: a regex `\.(yaml|...)$` tried every dot of a long
+ * `--nodes` argument.
+ */
+function isTemplateFile(s: string): boolean {
+  const dot = s.lastIndexOf(".");
+  return dot !== -1 && TEMPLATE_EXTENSIONS.has(s.slice(dot + 1));
+}
 
 /**
  * Airflow renders the templated fields of an operator with Jinja, and loads any string that
@@ -70,7 +94,7 @@ const TEMPLATE_FILE = /\.(yaml|yml|json|sh|bash|sql|hql)$/;
  * output is the string itself, so Airflow hands the task exactly the original text.
  */
 export function jinjaSafe(s: string): string {
-  if (!/[{}%#]/.test(s) && !TEMPLATE_FILE.test(s)) return s;
+  if (!/[{}%#]/.test(s) && !isTemplateFile(s)) return s;
   let literal = "'";
   for (const ch of s) {
     const cp = ch.codePointAt(0)!;
