@@ -171,16 +171,22 @@ export function compileProject(inputs: CompileInputs): CompiledProject {
   };
 }
 
-/** Strict templates need every key present; absent parts of a task are null. */
+/**
+ * Strict templates need every key present; absent parts of a task are null. Written key by
+ * key (one object shape for every task) rather than as a spread over defaults.
+ */
 function completeTask(task: TaskView): Required<TaskView> {
   return {
-    pod: null as never,
-    operator: null as never,
-    custom: null as never,
-    policy: [],
-    taskGroup: null as never,
-    assets: null,
-    ...task,
+    var: task.var,
+    taskId: task.taskId,
+    docMd: task.docMd,
+    pod: task.pod ?? (null as never),
+    operator: task.operator ?? (null as never),
+    custom: task.custom ?? (null as never),
+    kwargs: task.kwargs,
+    taskGroup: task.taskGroup ?? (null as never),
+    policy: task.policy ?? [],
+    assets: task.assets ?? null,
   };
 }
 
