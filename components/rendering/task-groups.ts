@@ -137,10 +137,11 @@ export function planTaskGroups(
       parent: dot === -1 ? null : varOf.get(namespace.slice(0, dot))!,
     };
   });
-  const groupOf: Record<string, string | null> = {};
-  for (const g of plan.groups) {
-    const ns = namespaceOf[g.name] ?? null;
-    groupOf[g.name] = ns === null ? null : varOf.get(ns)!;
-  }
+  const groupOf = Object.fromEntries(
+    plan.groups.map((g) => {
+      const ns = namespaceOf[g.name] ?? null;
+      return [g.name, ns === null ? null : varOf.get(ns)!];
+    }),
+  );
   return { groups, namespaceOf, groupOf };
 }
