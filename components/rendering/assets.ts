@@ -115,9 +115,15 @@ export function peerAssetUris(manifest: Manifest, peers: readonly Manifest[]): S
 }
 
 export interface TaskAssets {
-  outlets: string[];
-  inlets: string[];
+  readonly outlets: readonly string[];
+  readonly inlets: readonly string[];
 }
+
+/** A task without Assets (shared, so read-only). */
+const NO_ASSETS: TaskAssets = Object.freeze({
+  outlets: Object.freeze([]),
+  inlets: Object.freeze([]),
+});
 
 /** Every group's outlets and inlets (sorted URIs), by group name; empty when assets are off. */
 export function planAssets(
@@ -131,7 +137,7 @@ export function planAssets(
   const uris = datasetAssetUris(manifest);
   if (uris.size === 0) {
     // No dataset has an Asset URI: every task has no outlets and no inlets, so no node walk.
-    for (const group of plan.groups) result.set(group.name, { outlets: [], inlets: [] });
+    for (const group of plan.groups) result.set(group.name, NO_ASSETS);
     return result;
   }
   const external = peerAssetUris(manifest, peers);
@@ -171,7 +177,9 @@ function groupAssets(
  * indent; `Asset` is Airflow 3's, or 2.x's Dataset imported under that name), or null.
  */
 export function assetArguments(assets: TaskAssets | undefined): string | null {
-  if (assets === undefined) return null;
+  if (assets === undefined || (assets.outlets.length === 0 && assets.inlets.length === 0)) {
+    return null;
+  }
   const lines: string[] = [];
   for (const [key, list] of [
     ["outlets", assets.outlets],
