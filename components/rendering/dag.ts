@@ -254,10 +254,9 @@ export function buildDagView(inputs: DagInputs): DagView {
       )
     : null;
   if (groups !== null) {
-    const byTaskId = new Map<string, string | null>();
-    plan.groups.forEach((g, i) => byTaskId.set(ids[i]!, groups.groupOf[g.name] ?? null));
+    // A group's task id is its name (ids above), so groupOf is keyed by task id already.
     for (const t of tasks) {
-      const tg = byTaskId.get(t.taskId);
+      const tg = Object.hasOwn(groups.groupOf, t.taskId) ? groups.groupOf[t.taskId] : null;
       if (tg) t.taskGroup = tg;
     }
   }

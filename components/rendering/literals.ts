@@ -66,7 +66,14 @@ export function pyLiteral(
     if (!Number.isFinite(value)) throw new Error(`cannot write ${value} as a Python literal`);
     return String(value);
   }
-  if (Array.isArray(value)) return `[${value.map((v) => pyLiteral(v, text)).join(", ")}]`;
+  if (Array.isArray(value)) {
+    // A loop rather than map+join: every pod writes its cmds and arguments lists.
+    let out = "[";
+    for (let i = 0; i < value.length; i++) {
+      out += (i === 0 ? "" : ", ") + pyLiteral(value[i] as PyValue, text);
+    }
+    return `${out}]`;
+  }
   // Keys sorted: the order of a YAML mapping carries no meaning, and must not change the DAG.
   const entries = Object.entries(value as Record<string, PyValue>).sort(([a], [b]) =>
     a < b ? -1 : a > b ? 1 : 0,
