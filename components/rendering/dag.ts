@@ -197,10 +197,15 @@ export function buildDagView(inputs: DagInputs): DagView {
         t.pod.fieldEnv.length > 0),
   );
 
+  // The plan group each task runs (task_<g>), -1 for the others: read once from the variable.
+  const groupOfTask = new Map<TaskView, number>();
+  for (const t of tasks)
+    groupOfTask.set(t, t.var.startsWith("task_") ? Number(t.var.slice(5)) : -1);
+
   // Task policies: each group's task says what differs from the DAG's default_args.
   const policies = groupPolicies(plan.groups, manifest, config, configSource);
   for (const task of tasks) {
-    const g = task.var.startsWith("task_") ? Number(task.var.slice(5)) : -1;
+    const g = groupOfTask.get(task)!;
     if (g < 0) continue;
     const kwargs = taskKwargs(policies[g]!, config, task.pod !== undefined);
     task.policy =
@@ -216,8 +221,9 @@ export function buildDagView(inputs: DagInputs): DagView {
   const groupAssets = planAssets(manifest, plan, config, inputs.peers ?? []);
   checkScheduleNotSelf(config.schedule, groupAssets, configSource);
   for (const task of tasks) {
-    if (!task.var.startsWith("task_") || task.custom !== undefined) continue;
-    task.assets = assetArguments(groupAssets.get(plan.groups[Number(task.var.slice(5))]!.name));
+    const g = groupOfTask.get(task)!;
+    if (g < 0 || task.custom !== undefined) continue;
+    task.assets = assetArguments(groupAssets.get(plan.groups[g]!.name));
     imports.asset ||= task.assets !== null;
   }
   imports.asset ||= config.schedule !== null;
@@ -232,8 +238,8 @@ export function buildDagView(inputs: DagInputs): DagView {
   const rank = (t: TaskView) =>
     t.var === CREATE_VAR
       ? firstSpark - 0.5
-      : t.var.startsWith("task_")
-        ? Number(t.var.slice(5))
+      : groupOfTask.get(t)! >= 0
+        ? groupOfTask.get(t)!
         : plan.groups.length + (t.var === DELETE_VAR ? 0 : 1);
   // Sort keys computed once per item, not per comparison (two lookups each: 4 % of a render).
   sortByKeys(tasks, tasks.map(rank), null);
