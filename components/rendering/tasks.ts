@@ -224,9 +224,7 @@ export function podView(
   what: { image: string; cmds: string[]; arguments: string[] },
 ): PodView {
   const profile = profileOf(config, group, manifest);
-  const requests = quantities(profile?.requests);
-  const limits = quantities(profile?.limits);
-  return {
+  const pod: PodView = {
     gke: null,
     kubernetesConnId: null,
     namespace: config.namespace ?? "default",
@@ -237,14 +235,26 @@ export function podView(
     templatedArguments: null,
     envVars: nonEmpty(config.envVars),
     fieldEnv: [],
-    secrets: config.secrets.map((s) => ({ ...s })),
+    secrets: config.secrets.length === 0 ? [] : config.secrets.map((s) => ({ ...s })),
     serviceAccountName: config.serviceAccountName,
     imagePullSecrets: config.imagePullSecrets,
-    resources:
-      Object.keys(requests).length + Object.keys(limits).length > 0 ? { requests, limits } : null,
-    nodeSelector: nonEmpty(profile?.nodeSelectors),
-    tolerations: profile?.tolerations ?? [],
-    labels: nonEmpty(profile?.labels),
-    annotations: nonEmpty(profile?.annotations),
+    resources: null,
+    nodeSelector: null,
+    tolerations: [],
+    labels: null,
+    annotations: null,
   };
+  // Without a profile (no resources configured) the fields above are already right.
+  if (profile !== null) {
+    const requests = quantities(profile.requests);
+    const limits = quantities(profile.limits);
+    if (Object.keys(requests).length + Object.keys(limits).length > 0) {
+      pod.resources = { requests, limits };
+    }
+    pod.nodeSelector = nonEmpty(profile.nodeSelectors);
+    pod.tolerations = profile.tolerations;
+    pod.labels = nonEmpty(profile.labels);
+    pod.annotations = nonEmpty(profile.annotations);
+  }
+  return pod;
 }
