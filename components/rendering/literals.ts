@@ -83,6 +83,7 @@ export function pyLiteral(
 
 /** Endings that Airflow operators list in `template_ext` (pod: yaml/yml/json; bash: sh/bash; sql). */
 const TEMPLATE_EXTENSIONS = new Set(["yaml", "yml", "json", "sh", "bash", "sql", "hql"]);
+const LONGEST_EXTENSION = Math.max(...[...TEMPLATE_EXTENSIONS].map((e) => e.length));
 
 /**
  * Whether `s` ends in `.<one of TEMPLATE_EXTENSIONS>`. No extension holds a dot, so only the
@@ -91,7 +92,12 @@ const TEMPLATE_EXTENSIONS = new Set(["yaml", "yml", "json", "sh", "bash", "sql",
  */
 function isTemplateFile(s: string): boolean {
   const dot = s.lastIndexOf(".");
-  return dot !== -1 && TEMPLATE_EXTENSIONS.has(s.slice(dot + 1));
+  // A tail longer than any extension (most node names) needs no slice and lookup.
+  return (
+    dot !== -1 &&
+    s.length - dot - 1 <= LONGEST_EXTENSION &&
+    TEMPLATE_EXTENSIONS.has(s.slice(dot + 1))
+  );
 }
 
 /**
