@@ -5,8 +5,10 @@ import fc from "fast-check";
 import { parseRunConfigText } from "../components/config/load";
 import { durationSeconds, emptyPolicy, type TaskPolicy } from "../components/config/policies";
 import type { RunConfig } from "../components/config/types";
+import type { Manifest } from "../components/manifest/types";
 import {
   defaultArgs,
+  groupPolicies,
   groupPolicy,
   nodePolicy,
   policyTags,
@@ -185,6 +187,52 @@ describe("a task takes the strictest of its nodes", () => {
         } else {
           expect(run()).toEqual(expectedGroup(wantNodes as TaskPolicy[]));
         }
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it("gives each group of a plan the same policy (untagged groups' fast path included)", () => {
+    // Several groups cut from the node list; most nodes untagged, as in real pipelines.
+    const split = fc.record({
+      c: cases,
+      untagged: fc.array(fc.boolean(), { minLength: 6, maxLength: 6 }),
+      cuts: fc.array(fc.integer({ min: 1, max: 5 }), { maxLength: 3 }),
+    });
+    fc.assert(
+      fc.property(split, ({ c: { defaults, profiles, nodes }, untagged, cuts }) => {
+        const config = {
+          policies: {
+            ...Object.fromEntries(names.map((n, i) => [n, profiles[i]!])),
+            ...(defaults ? { __default__: { ...defaults, pool: null } } : {}),
+          },
+        } as unknown as RunConfig;
+        const base = defaults ? { ...defaults, pool: null } : emptyPolicy();
+        const tagsOf = nodes.map((tags, i) => (untagged[i] ? [] : tags));
+        const manifest = {
+          nodes: tagsOf.map((tags, i) => ({
+            name: `n${i}`,
+            tags: [...tags.map((t) => `policies.${t}`), "other"],
+          })),
+        } as unknown as Manifest;
+        const bounds = [
+          ...new Set([0, ...cuts.filter((k) => k < nodes.length), nodes.length]),
+        ].sort((a, b) => a - b);
+        const groups = bounds.slice(1).map((end, k) => ({
+          nodes: tagsOf.slice(bounds[k], end).map((_, j) => `n${bounds[k]! + j}`),
+        }));
+        const want = groups.map((g) => {
+          const perNode = g.nodes.map((n) =>
+            expectedNode(
+              tagsOf[Number(n.slice(1))]!.map((t) => profiles[names.indexOf(t)]!),
+              base,
+            ),
+          );
+          return perNode.includes("conflict") ? "conflict" : expectedGroup(perNode as TaskPolicy[]);
+        });
+        const run = () => groupPolicies(groups, manifest, config, "c.yaml");
+        if (want.includes("conflict")) expect(run).toThrow(/asks for pool/);
+        else expect(run()).toEqual(want);
       }),
       { numRuns: 500 },
     );

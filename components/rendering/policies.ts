@@ -198,7 +198,8 @@ function uniformGroupPolicy(shared: TaskPolicy, n: number): TaskPolicy {
 /**
  * The policy of each group's task, by the nodes it runs. Most nodes carry no policy tag, and
  * all of those have one policy (`__default__`'s): a group made only of them needs no per-node
- * work (with no policies configured this was 8 % of a 10,000-node compile).
+ * work (with no policies configured this was 5 % of a 10,000-node compile). The policies are
+ * read-only: groups of untagged nodes of one size share one.
  */
 export function groupPolicies(
   groups: readonly { nodes: readonly string[] }[],
@@ -221,9 +222,14 @@ export function groupPolicies(
     }
     return policy;
   };
+  // Groups of untagged nodes differ only by their size: one policy per size.
+  const uniform = new Map<number, TaskPolicy>();
   return groups.map((group) => {
     if (tagged.size === 0 || !group.nodes.some((node) => tagged.has(node))) {
-      return uniformGroupPolicy(shared, group.nodes.length);
+      const n = group.nodes.length;
+      let policy = uniform.get(n);
+      if (policy === undefined) uniform.set(n, (policy = uniformGroupPolicy(shared, n)));
+      return policy;
     }
     return groupPolicy(
       group.nodes.map((node) => ({ node, policy: policyOfNode(node) })),
