@@ -28,7 +28,7 @@ export function splitNodeNames(joined: string): string[] {
 export function joinNodeNames(names: readonly string[]): string | null {
   const joined = names.join(",");
   // Names without commas, brackets or surrounding space (nearly all) split back as they were,
-  // so the character walk is not needed (it was a tenth of the DAG view at 10,000 nodes).
+  // so the character walk is not needed (about 3 % of compileProject at 10,000 nodes).
   if (names.every(splitsBackWhole)) return joined;
   const back = splitNodeNames(joined);
   return back.length === names.length && back.every((n, i) => n === names[i]) ? joined : null;
