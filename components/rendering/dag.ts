@@ -119,7 +119,10 @@ export function buildDagView(inputs: DagInputs): DagView {
   // Group names are the task ids: valid, distinct and never one of the reserved ids around
   // the Spark jobs (planning/task-ids.ts), whatever the backend.
   const ids = plan.groups.map((g) => g.name);
-  const varOf = (g: number) => `task_${g}`;
+  // One variable name string per group, shared by its task and its edges (an edge list made
+  // two new strings per edge, each hashed again when the edges are sorted).
+  const vars = plan.groups.map((_, g) => `task_${g}`);
+  const varOf = (g: number) => vars[g]!;
   const groupIndex = new Map(plan.groups.map((g, i) => [g.name, i]));
   const nodes = (group: (typeof plan.groups)[number]) =>
     nodesArgument(group, manifest, inputs.manifestSource);
