@@ -1,6 +1,6 @@
 import { InputError } from "../common/errors";
 import type { Manifest } from "../manifest/types";
-import { loadRunConfigFile, normaliseRunConfig } from "./load";
+import { defaultRunConfig, loadRunConfigFile, normaliseRunConfig } from "./load";
 import type { RunConfig } from "./types";
 
 /** Where the run config in use came from: said in `plan`'s output and in error messages. */
@@ -66,7 +66,7 @@ export function chooseRunConfig(
   }
   if (options.allowDefaults) {
     return {
-      config: normaliseRunConfig({ run_config: {} }, "defaults"),
+      config: defaultRunConfig(),
       source: "defaults",
       origin: { kind: "defaults" },
     };

@@ -38,7 +38,8 @@ export interface PipelineGraph {
 export function buildPipelineGraph(manifest: Manifest, source: string): PipelineGraph {
   const nodes = manifest.nodes;
   const firstIndex = new Map<string, number>();
-  nodes.forEach((node, i) => {
+  for (let i = 0; i < nodes.length; i++) {
+    const node = nodes[i]!;
     const seen = firstIndex.get(node.name);
     if (seen !== undefined) {
       throw new InputError(
@@ -48,12 +49,14 @@ export function buildPipelineGraph(manifest: Manifest, source: string): Pipeline
       );
     }
     firstIndex.set(node.name, i);
-  });
+  }
 
   // Producer of each dataset, by base name so that `x@spark` and `x@pandas` are one dataset.
-  const producer = new Map<string, { node: number; name: string; at: number }>();
-  nodes.forEach((node, i) => {
-    node.outputs.forEach((output, j) => {
+  const producer = new Map<string, { node: number; name: string }>();
+  for (let i = 0; i < nodes.length; i++) {
+    const outputs = nodes[i]!.outputs;
+    for (let j = 0; j < outputs.length; j++) {
+      const output = outputs[j]!;
       const base = baseDatasetName(output);
       const other = producer.get(base);
       if (other !== undefined) {
@@ -67,9 +70,9 @@ export function buildPipelineGraph(manifest: Manifest, source: string): Pipeline
           `dataset ${JSON.stringify(output)} is already produced by ${where} as ${JSON.stringify(other.name)}; each dataset has one producer`,
         );
       }
-      producer.set(base, { node: i, name: output, at: j });
-    });
-  });
+      producer.set(base, { node: i, name: output });
+    }
+  }
 
   // Edges in the manifest's numbering first, merged per (producer, consumer) pair.
   const rawEdges: Edge[] = [];
@@ -78,8 +81,9 @@ export function buildPipelineGraph(manifest: Manifest, source: string): Pipeline
   // `edgeFor[p]` is that consumer (no map per node: this loop runs once per node).
   const edgeTo: (Edge | undefined)[] = new Array<Edge | undefined>(nodes.length);
   const edgeFor = new Int32Array(nodes.length).fill(-1);
-  nodes.forEach((node, consumer) => {
-    for (const input of node.inputs) {
+  for (let consumer = 0; consumer < nodes.length; consumer++) {
+    const firstEdge = rawEdges.length;
+    for (const input of nodes[consumer]!.inputs) {
       if (isParameter(input)) continue;
       const base = baseDatasetName(input);
       const made = producer.get(base);
@@ -94,11 +98,10 @@ export function buildPipelineGraph(manifest: Manifest, source: string): Pipeline
         edgeFor[made.node] = consumer;
         rawEdges.push(edge);
       }
-      if (!edge.datasets.some((d) => d.consumed === input)) {
-        edge.datasets.push({ produced: made.name, consumed: input });
-      }
+      if (!carries(edge, input)) edge.datasets.push({ produced: made.name, consumed: input });
     }
-  });
+    sortByProducer(rawEdges, firstEdge);
+  }
 
   const order = topologicalOrder(nodes.length, rawEdges, (cycle) => {
     const names = cycle.map((i) => JSON.stringify(nodes[i]!.name));
@@ -113,21 +116,49 @@ export function buildPipelineGraph(manifest: Manifest, source: string): Pipeline
   const newId = new Array<number>(nodes.length);
   order.forEach((old, position) => (newId[old] = position));
   const sortedNodes = order.map((old) => nodes[old]!);
-  // Usually nothing moved (the exporter writes Kedro's order): the edges are then kept as
-  // they are instead of copied.
+  // Usually nothing moved (the exporter writes Kedro's order): the edges, made consumer by
+  // consumer and sorted by producer within each, are then in (to, from) order already.
   const moved = order.some((old, position) => old !== position);
-  const edges = (
-    moved
-      ? rawEdges.map((e) => ({ from: newId[e.from]!, to: newId[e.to]!, datasets: e.datasets }))
-      : rawEdges
-  ).sort((a, b) => a.to - b.to || a.from - b.from);
-  const outEdges: number[][] = sortedNodes.map(() => []);
-  const inEdges: number[][] = sortedNodes.map(() => []);
-  edges.forEach((e, id) => {
+  const edges = moved
+    ? rawEdges
+        .map((e) => ({ from: newId[e.from]!, to: newId[e.to]!, datasets: e.datasets }))
+        .sort((a, b) => a.to - b.to || a.from - b.from)
+    : rawEdges;
+  const outEdges = new Array<number[]>(nodes.length);
+  const inEdges = new Array<number[]>(nodes.length);
+  for (let v = 0; v < nodes.length; v++) {
+    outEdges[v] = [];
+    inEdges[v] = [];
+  }
+  for (let id = 0; id < edges.length; id++) {
+    const e = edges[id]!;
     outEdges[e.from]!.push(id);
     inEdges[e.to]!.push(id);
-  });
+  }
   return { nodes: sortedNodes, edges, outEdges, inEdges, freeInputs };
+}
+
+function isForward(edges: readonly Edge[]): boolean {
+  for (const e of edges) if (e.from >= e.to) return false;
+  return true;
+}
+
+function carries(edge: Edge, consumed: string): boolean {
+  for (const d of edge.datasets) if (d.consumed === consumed) return true;
+  return false;
+}
+
+/** Insertion sort by producer of `edges[start..]` (one consumer's edges: a handful). */
+function sortByProducer(edges: Edge[], start: number): void {
+  for (let i = start + 1; i < edges.length; i++) {
+    const e = edges[i]!;
+    let j = i - 1;
+    while (j >= start && edges[j]!.from > e.from) {
+      edges[j + 1] = edges[j]!;
+      j--;
+    }
+    edges[j + 1] = e;
+  }
 }
 
 /**
@@ -139,7 +170,11 @@ function topologicalOrder(
   edges: readonly Edge[],
   onCycle: (cycle: number[]) => Error,
 ): number[] {
-  if (edges.every((e) => e.from < e.to)) return Array.from({ length: count }, (_, i) => i);
+  if (isForward(edges)) {
+    const identity = new Array<number>(count);
+    for (let i = 0; i < count; i++) identity[i] = i;
+    return identity;
+  }
   const succ: number[][] = Array.from({ length: count }, () => []);
   const indegree = new Array<number>(count).fill(0);
   for (const e of edges) {

@@ -80,6 +80,15 @@ function isKnownSparkDatasetClass(qualified: string): boolean {
   return SPARK_DATASETS_BY_PACKAGE[pkg]?.has(lastSegment(qualified)) ?? false;
 }
 
+/** What the planner asks of a dataset name. */
+interface DatasetFacts {
+  sparkClass: string | null;
+  inMemory: boolean;
+}
+
+/** A name the catalog does not list: Kedro makes it a MemoryDataset. */
+const UNCATALOGUED: DatasetFacts = { sparkClass: null, inMemory: true };
+
 /** Decides, from catalog facts alone, what kind of storage a dataset name is. */
 export class Catalog {
   private readonly userTypes: readonly string[];
@@ -91,43 +100,67 @@ export class Catalog {
     this.userTypes = userDatasetTypes;
   }
 
-  // Each dataset name is asked about once per node that reads or writes it: the answers are
-  // kept, so a name is classified once and the questions allocate nothing.
-  private readonly sparkClasses = new Map<string, string | null>();
-  private readonly inMemory = new Map<string, boolean>();
+  // Each dataset name is asked about once per node that reads or writes it, and by several
+  // steps: the facts of a name are gathered on its first question and kept in one map, so
+  // every later question is one lookup and allocates nothing.
+  private readonly facts = new Map<string, DatasetFacts>();
+
+  private factsOf(name: string): DatasetFacts {
+    let facts = this.facts.get(name);
+    if (facts === undefined) {
+      const info = this.datasets[name];
+      facts =
+        info === undefined
+          ? UNCATALOGUED
+          : { sparkClass: this.sparkClassOfEntry(info), inMemory: this.isMemoryEntry(info) };
+      this.facts.set(name, facts);
+    }
+    return facts;
+  }
 
   /** The class (or configured type) that makes `name` a Spark dataset, or null. */
   sparkClassOf(name: string): string | null {
-    const known = this.sparkClasses.get(name);
-    if (known !== undefined) return known;
-    const found = this.classify(name);
-    this.sparkClasses.set(name, found);
-    return found;
-  }
-
-  private classify(name: string): string | null {
-    const info = this.datasets[name];
-    if (info === undefined) return null;
-    for (let i = 0; i <= info.classes.length; i++) {
-      const cls = i < info.classes.length ? info.classes[i]! : info.type;
-      if (isKnownSparkDatasetClass(cls)) return cls;
-      for (const user of this.userTypes) {
-        if (user.includes(".") ? cls === user : lastSegment(cls) === user) return cls;
-      }
-    }
-    return null;
+    return this.factsOf(name).sparkClass;
   }
 
   /** True when data written under `name` does not outlive the process that wrote it. */
   isInMemory(name: string): boolean {
-    let answer = this.inMemory.get(name);
+    return this.factsOf(name).inMemory;
+  }
+
+  private sparkClassOfEntry(info: DatasetInfo): string | null {
+    for (const cls of info.classes) if (this.isSparkClass(cls)) return cls;
+    return this.isSparkClass(info.type) ? info.type : null;
+  }
+
+  private isMemoryEntry(info: DatasetInfo): boolean {
+    if (this.isMemoryClass(info.type)) return true;
+    for (const cls of info.classes) if (this.isMemoryClass(cls)) return true;
+    return false;
+  }
+
+  // Thousands of datasets share a handful of classes: each class string is judged once.
+  private readonly sparkClassNames = new Map<string, boolean>();
+  private readonly memoryClassNames = new Map<string, boolean>();
+
+  private isSparkClass(cls: string): boolean {
+    let answer = this.sparkClassNames.get(cls);
     if (answer === undefined) {
-      const info = this.datasets[name];
       answer =
-        info === undefined ||
-        MEMORY_DATASETS.has(lastSegment(info.type)) ||
-        info.classes.some((cls) => MEMORY_DATASETS.has(lastSegment(cls)));
-      this.inMemory.set(name, answer);
+        isKnownSparkDatasetClass(cls) ||
+        this.userTypes.some((user) =>
+          user.includes(".") ? cls === user : lastSegment(cls) === user,
+        );
+      this.sparkClassNames.set(cls, answer);
+    }
+    return answer;
+  }
+
+  private isMemoryClass(cls: string): boolean {
+    let answer = this.memoryClassNames.get(cls);
+    if (answer === undefined) {
+      answer = MEMORY_DATASETS.has(lastSegment(cls));
+      this.memoryClassNames.set(cls, answer);
     }
     return answer;
   }
@@ -143,29 +176,39 @@ export class Catalog {
 
 /** Rules 1-3, in the seed's order; rule 4 needs the grouping and is decided there. */
 export function detectSparkNode(node: ManifestNode, catalog: Catalog): Reason | null {
-  const tag = node.tags.find((t) => t === SPARK_TAG || t === SPARK_TAG_DOTTED);
-  if (tag !== undefined) {
-    return { code: "tag", evidence: `tagged ${tag}` };
+  // Plain loops, no closures or tuples: this runs once per node in a cold CLI process.
+  for (const tag of node.tags) {
+    if (tag === SPARK_TAG || tag === SPARK_TAG_DOTTED) {
+      return { code: "tag", evidence: `tagged ${tag}` };
+    }
   }
-  const hinted = node.inputTypes.find((t) => SPARK_DATAFRAME_CLASSES.has(t));
-  if (hinted !== undefined) {
-    return { code: "type-hint", evidence: `a parameter is annotated with ${hinted}` };
+  for (const hinted of node.inputTypes) {
+    if (SPARK_DATAFRAME_CLASSES.has(hinted)) {
+      return { code: "type-hint", evidence: `a parameter is annotated with ${hinted}` };
+    }
   }
-  const returned = node.outputTypes.find((t) => SPARK_DATAFRAME_CLASSES.has(t));
-  if (returned !== undefined) {
-    return { code: "type-hint", evidence: `the return value is annotated with ${returned}` };
+  for (const returned of node.outputTypes) {
+    if (SPARK_DATAFRAME_CLASSES.has(returned)) {
+      return { code: "type-hint", evidence: `the return value is annotated with ${returned}` };
+    }
   }
-  for (const [side, names] of [
-    ["input", node.inputs],
-    ["output", node.outputs],
-  ] as const) {
-    for (const name of names) {
-      const cls = catalog.sparkClassOf(name);
-      if (cls !== null) {
-        const type = catalog.typeOf(name);
-        const via = type !== null && type !== cls ? `${type}, a ${cls}` : cls;
-        return { code: "spark-dataset", evidence: `${side} ${JSON.stringify(name)} is a ${via}` };
-      }
+  return (
+    sparkDatasetReason("input", node.inputs, catalog) ??
+    sparkDatasetReason("output", node.outputs, catalog)
+  );
+}
+
+function sparkDatasetReason(
+  side: "input" | "output",
+  names: readonly string[],
+  catalog: Catalog,
+): Reason | null {
+  for (const name of names) {
+    const cls = catalog.sparkClassOf(name);
+    if (cls !== null) {
+      const type = catalog.typeOf(name);
+      const via = type !== null && type !== cls ? `${type}, a ${cls}` : cls;
+      return { code: "spark-dataset", evidence: `${side} ${JSON.stringify(name)} is a ${via}` };
     }
   }
   return null;
@@ -173,5 +216,8 @@ export function detectSparkNode(node: ManifestNode, catalog: Catalog): Reason | 
 
 /** Detection for every node of the graph, by node id; null for default nodes. */
 export function detectSparkNodes(graph: PipelineGraph, catalog: Catalog): (Reason | null)[] {
-  return graph.nodes.map((node) => detectSparkNode(node, catalog));
+  const nodes = graph.nodes;
+  const out = new Array<Reason | null>(nodes.length);
+  for (let v = 0; v < nodes.length; v++) out[v] = detectSparkNode(nodes[v]!, catalog);
+  return out;
 }

@@ -1,4 +1,4 @@
-import type { PipelineGraph } from "../manifest/graph";
+import type { Edge, PipelineGraph } from "../manifest/graph";
 import { Heap } from "../common/heap";
 import type { Catalog, Reason } from "./detect";
 import { firstNodeOf, groupName } from "./task-ids";
@@ -12,7 +12,7 @@ export interface Group {
   /** Ids of the groups this one waits for, in plan order. */
   upstream: number[];
   /** Why each node that needs explaining is here: Spark nodes, and nodes pulled in with them. */
-  reasons: Map<number, Reason>;
+  reasons: ReadonlyMap<number, Reason>;
 }
 
 export interface Grouping {
@@ -56,11 +56,19 @@ export function groupPipeline(
 
   // 1. Contraction.
   const uf = new UnionFind(n);
-  const memoryEdge = graph.edges.map((e) =>
-    e.datasets.some((d) => catalog.isInMemory(d.produced) || catalog.isInMemory(d.consumed)),
-  );
-  graph.edges.forEach((e, id) => {
-    if (memoryEdge[id]) {
+  const edges = graph.edges;
+  const memoryEdge = new Array<boolean>(edges.length);
+  for (let id = 0; id < edges.length; id++) {
+    const e = edges[id]!;
+    let memory = false;
+    for (const d of e.datasets) {
+      if (catalog.isInMemory(d.produced) || catalog.isInMemory(d.consumed)) {
+        memory = true;
+        break;
+      }
+    }
+    memoryEdge[id] = memory;
+    if (memory) {
       uf.union(e.from, e.to);
       if (!options.groupSparkNodes && isSpark(e.from) && isSpark(e.to)) {
         const ds = e.datasets.map((d) => JSON.stringify(d.consumed)).join(", ");
@@ -72,29 +80,22 @@ export function groupPipeline(
       options.groupSparkNodes &&
       isSpark(e.from) &&
       isSpark(e.to) &&
-      e.datasets.some(
-        (d) =>
-          catalog.sparkClassOf(d.produced) !== null || catalog.sparkClassOf(d.consumed) !== null,
-      )
+      carriesSparkDataset(e, catalog)
     ) {
       uf.union(e.from, e.to);
     }
-  });
+  }
 
   // Components numbered by their first node, so every later step is deterministic.
   const compOf = new Array<number>(n);
-  const compId = new Map<number, number>();
+  const compOfRoot = new Int32Array(n).fill(-1); // roots are node ids
+  let compCount = 0;
   for (let v = 0; v < n; v++) {
     const root = uf.find(v);
-    let c = compId.get(root);
-    if (c === undefined) {
-      c = compId.size;
-      compId.set(root, c);
-    }
-    compOf[v] = c;
+    if (compOfRoot[root] === -1) compOfRoot[root] = compCount++;
+    compOf[v] = compOfRoot[root]!;
   }
-  const compCount = compId.size;
-  const compSucc: number[][] = Array.from({ length: compCount }, () => []);
+  const compSucc: number[][] = emptyLists(compCount);
   for (const e of graph.edges) {
     const a = compOf[e.from]!;
     const b = compOf[e.to]!;
@@ -103,19 +104,21 @@ export function groupPipeline(
 
   // 2. Strongly connected components, emitted in reverse topological order.
   const sccOfComp = tarjan(compSucc);
-  const sccCount = sccOfComp.reduce((m, s) => Math.max(m, s + 1), 0);
+  let sccCount = 0;
+  for (const s of sccOfComp) if (s >= sccCount) sccCount = s + 1;
   // Tarjan numbers SCCs sinks first; flip so that ids run in topological order.
-  const sccOf = (v: number) => sccCount - 1 - sccOfComp[compOf[v]!]!;
+  const sccOfNode = new Array<number>(n);
+  for (let v = 0; v < n; v++) sccOfNode[v] = sccCount - 1 - sccOfComp[compOf[v]!]!;
   const sccSpark = new Array<boolean>(sccCount).fill(false);
-  for (let v = 0; v < n; v++) if (isSpark(v)) sccSpark[sccOf(v)] = true;
+  for (let v = 0; v < n; v++) if (isSpark(v)) sccSpark[sccOfNode[v]!] = true;
 
   // 3. Spark levels, in topological order of the SCCs.
   const unitOf = new Array<number>(sccCount); // the group-to-be of each SCC
   if (options.groupSparkNodes) {
-    const sccPred: number[][] = Array.from({ length: sccCount }, () => []);
-    for (const e of graph.edges) {
-      const a = sccOf(e.from);
-      const b = sccOf(e.to);
+    const sccPred: number[][] = emptyLists(sccCount);
+    for (const e of edges) {
+      const a = sccOfNode[e.from]!;
+      const b = sccOfNode[e.to]!;
       if (a !== b) sccPred[b]!.push(a);
     }
     // level: for a Spark SCC its level; for a default SCC the highest level upstream of it (-1: none).
@@ -146,7 +149,19 @@ export function groupPipeline(
     for (let s = 0; s < sccCount; s++) unitOf[s] = s;
   }
 
-  return buildGroups(graph, detected, memoryEdge, (v) => unitOf[sccOf(v)]!, warnings);
+  const unitOfNodes = new Array<number>(n);
+  for (let v = 0; v < n; v++) unitOfNodes[v] = unitOf[sccOfNode[v]!]!;
+  return buildGroups(graph, detected, memoryEdge, unitOfNodes, warnings);
+}
+
+/** True when an edge carries a Spark dataset (under either side's name). */
+function carriesSparkDataset(e: Edge, catalog: Catalog): boolean {
+  for (const d of e.datasets) {
+    if (catalog.sparkClassOf(d.produced) !== null || catalog.sparkClassOf(d.consumed) !== null) {
+      return true;
+    }
+  }
+  return false;
 }
 
 /** Orders the units topologically, names them, and explains their members. */
@@ -154,31 +169,40 @@ function buildGroups(
   graph: PipelineGraph,
   detected: readonly (Reason | null)[],
   memoryEdge: readonly boolean[],
-  unitOfNode: (v: number) => number,
+  unitOfNodes: readonly number[],
   warnings: string[],
 ): Grouping {
   const n = graph.nodes.length;
-  const unitOfNodes = Array.from({ length: n }, (_, v) => unitOfNode(v));
   let unitCount = 0;
   for (let v = 0; v < n; v++) unitCount = Math.max(unitCount, unitOfNodes[v]! + 1);
-  const members: number[][] = Array.from({ length: unitCount }, () => []);
+  const members: number[][] = emptyLists(unitCount);
   for (let v = 0; v < n; v++) members[unitOfNodes[v]!]!.push(v);
-  // Unit edges in first-seen order, each once: one set of pairs, not one set per unit.
-  const succ: number[][] = Array.from({ length: unitCount }, () => []);
-  const pairs = new Set<number>();
-  const indegree = new Array<number>(unitCount).fill(0);
+  // Unit edges in first-seen order, each once: every crossing edge is listed under its
+  // source unit, then each list keeps the first copy of each target (a stamp per target
+  // instead of a set of pairs).
+  const succ: number[][] = emptyLists(unitCount);
   for (const e of graph.edges) {
     const a = unitOfNodes[e.from]!;
     const b = unitOfNodes[e.to]!;
-    if (a !== b && !pairs.has(a * unitCount + b)) {
-      pairs.add(a * unitCount + b);
-      succ[a]!.push(b);
+    if (a !== b) succ[a]!.push(b);
+  }
+  const indegree = new Int32Array(unitCount);
+  const listedFor = new Int32Array(unitCount).fill(-1);
+  for (let a = 0; a < unitCount; a++) {
+    const targets = succ[a]!;
+    let kept = 0;
+    for (const b of targets) {
+      if (listedFor[b] === a) continue;
+      listedFor[b] = a;
+      targets[kept++] = b;
       indegree[b]! += 1;
     }
+    targets.length = kept;
   }
 
   // Kahn's algorithm; among ready units the one holding the earliest node goes first.
-  const first = members.map((m) => m[0]!);
+  const first = new Array<number>(unitCount);
+  for (let u = 0; u < unitCount; u++) first[u] = members[u]![0]!;
   const ready = new Heap<number>((a, b) => first[a]! - first[b]!);
   for (let u = 0; u < unitCount; u++) if (indegree[u] === 0) ready.push(u);
   const order: number[] = [];
@@ -195,30 +219,40 @@ function buildGroups(
     throw new Error("internal error: the group graph has a cycle");
   }
   const groupOfUnit = new Array<number>(unitCount);
-  order.forEach((u, g) => (groupOfUnit[u] = g));
-  const groupOf = Array.from({ length: n }, (_, v) => groupOfUnit[unitOfNodes[v]!]!);
+  for (let g = 0; g < unitCount; g++) groupOfUnit[order[g]!] = g;
+  const groupOf = new Array<number>(n);
+  for (let v = 0; v < n; v++) groupOf[v] = groupOfUnit[unitOfNodes[v]!]!;
 
-  const groups: Group[] = order.map((u) => {
-    const nodes = members[u]!;
-    const kind = nodes.some((v) => detected[v] !== null) ? "spark" : "default";
-    const upstream = new Set<number>();
+  const groups: Group[] = new Array<Group>(unitCount);
+  // upstreamOf[h] === g: group h is already listed upstream of group g (no set per group).
+  const upstreamOf = new Int32Array(unitCount).fill(-1);
+  for (let g = 0; g < unitCount; g++) {
+    const nodes = members[order[g]!]!;
+    let kind: Group["kind"] = "default";
+    const upstream: number[] = [];
     for (const v of nodes) {
+      if (detected[v] !== null) kind = "spark";
       for (const id of graph.inEdges[v]!) {
-        const g = groupOf[graph.edges[id]!.from]!;
-        if (g !== groupOfUnit[u]) upstream.add(g);
+        const up = groupOf[graph.edges[id]!.from]!;
+        if (up !== g && upstreamOf[up] !== g) {
+          upstreamOf[up] = g;
+          upstream.push(up);
+        }
       }
     }
-    return {
+    groups[g] = {
       name: "",
       kind,
       nodes,
-      upstream: [...upstream].sort((a, b) => a - b),
-      reasons: new Map<number, Reason>(),
+      upstream: upstream.sort(ascending),
+      reasons: NO_REASONS,
     };
-  });
+  }
 
   nameGroups(graph, groups, groupOf);
-  groups.forEach((group, g) => explainMembers(graph, detected, memoryEdge, groupOf, group, g));
+  for (let g = 0; g < groups.length; g++) {
+    explainMembers(graph, detected, memoryEdge, groupOf, groups[g]!, g);
+  }
   return { groups, groupOf, warnings };
 }
 
@@ -230,11 +264,16 @@ function buildGroups(
 function nameGroups(graph: PipelineGraph, groups: Group[], groupOf: readonly number[]): void {
   const taken = new Set<string>();
   groups.forEach((group, g) => {
-    const fedInside = group.nodes.map((v) =>
-      graph.inEdges[v]!.some((id) => groupOf[graph.edges[id]!.from] === g),
-    );
-    const names = group.nodes.map((v) => graph.nodes[v]!.name);
-    group.name = groupName(group.kind, firstNodeOf(names, fedInside));
+    const first =
+      group.nodes.length === 1
+        ? graph.nodes[group.nodes[0]!]!.name // the common case: nothing to choose
+        : firstNodeOf(
+            group.nodes.map((v) => graph.nodes[v]!.name),
+            group.nodes.map((v) =>
+              graph.inEdges[v]!.some((id) => groupOf[graph.edges[id]!.from] === g),
+            ),
+          );
+    group.name = groupName(group.kind, first);
     // Distinct by construction unless two 32-bit hashes collide; never emit a bad DAG.
     if (taken.has(group.name)) {
       throw new Error(`internal error: two groups are named ${JSON.stringify(group.name)}`);
@@ -252,22 +291,25 @@ function explainMembers(
   g: number,
 ): void {
   if (group.kind === "default" && group.nodes.length === 1) return;
+  const reasons = new Map<number, Reason>();
+  group.reasons = reasons;
   const name = (v: number) => JSON.stringify(graph.nodes[v]!.name);
   for (const v of group.nodes) {
     const own = detected[v];
     if (own !== null && own !== undefined) {
-      group.reasons.set(v, own);
+      reasons.set(v, own);
       continue;
     }
-    const incident = [...graph.inEdges[v]!, ...graph.outEdges[v]!];
-    const memory = incident.find((id) => memoryEdge[id]);
+    const memory =
+      graph.inEdges[v]!.find((id) => memoryEdge[id]) ??
+      graph.outEdges[v]!.find((id) => memoryEdge[id]);
     if (memory !== undefined) {
       const e = graph.edges[memory]!;
       const d = e.datasets[0]!;
       const other = e.from === v ? e.to : e.from;
       const verb = e.from === v ? "passes" : "receives";
       const dataset = e.from === v ? d.produced : d.consumed;
-      group.reasons.set(v, {
+      reasons.set(v, {
         code: "in-memory",
         evidence: `${verb} ${JSON.stringify(dataset)}, which is not persisted, ${e.from === v ? "to" : "from"} ${name(other)}`,
       });
@@ -279,7 +321,7 @@ function explainMembers(
     if (fromId === undefined || toId === undefined) continue; // a node merged by level only: no reason needed
     const inE = graph.edges[fromId]!;
     const outE = graph.edges[toId]!;
-    group.reasons.set(v, {
+    reasons.set(v, {
       code: "sandwiched",
       evidence: `takes ${JSON.stringify(inE.datasets[0]!.consumed)} from ${name(inE.from)} and feeds ${JSON.stringify(outE.datasets[0]!.produced)} to ${name(outE.to)}, both in this group`,
     });
@@ -287,46 +329,57 @@ function explainMembers(
 }
 
 /** Iterative Tarjan: returns the SCC id of each vertex, SCCs numbered in reverse topological order. */
-function tarjan(succ: readonly number[][]): number[] {
+function tarjan(succ: readonly number[][]): Int32Array {
   const count = succ.length;
-  const index = new Array<number>(count).fill(-1);
-  const low = new Array<number>(count).fill(0);
-  const onStack = new Array<boolean>(count).fill(false);
-  const scc = new Array<number>(count).fill(-1);
-  const stack: number[] = [];
+  const index = new Int32Array(count).fill(-1);
+  const low = new Int32Array(count);
+  const onStack = new Uint8Array(count);
+  const scc = new Int32Array(count).fill(-1);
+  const stack = new Int32Array(count);
+  let stackSize = 0;
+  // The DFS path as two parallel stacks (vertex, next successor to try): a vertex is on the
+  // path at most once, so `count` slots suffice and no frame objects are allocated.
+  const pathV = new Int32Array(count);
+  const pathI = new Int32Array(count);
   let nextIndex = 0;
   let nextScc = 0;
-  const frames: { v: number; i: number }[] = [];
   for (let root = 0; root < count; root++) {
     if (index[root] !== -1) continue;
-    frames.push({ v: root, i: 0 });
+    pathV[0] = root;
+    pathI[0] = 0;
+    let depth = 1;
     index[root] = low[root] = nextIndex++;
-    stack.push(root);
-    onStack[root] = true;
-    while (frames.length > 0) {
-      const frame = frames[frames.length - 1]!;
-      const { v } = frame;
+    stack[stackSize++] = root;
+    onStack[root] = 1;
+    while (depth > 0) {
+      const v = pathV[depth - 1]!;
       const targets = succ[v]!;
-      if (frame.i < targets.length) {
-        const w = targets[frame.i++]!;
+      const i = pathI[depth - 1]!;
+      if (i < targets.length) {
+        pathI[depth - 1] = i + 1;
+        const w = targets[i]!;
         if (index[w] === -1) {
           index[w] = low[w] = nextIndex++;
-          stack.push(w);
-          onStack[w] = true;
-          frames.push({ v: w, i: 0 });
-        } else if (onStack[w]) {
-          low[v] = Math.min(low[v]!, index[w]!);
+          stack[stackSize++] = w;
+          onStack[w] = 1;
+          pathV[depth] = w;
+          pathI[depth] = 0;
+          depth++;
+        } else if (onStack[w] === 1 && index[w]! < low[v]!) {
+          low[v] = index[w]!;
         }
         continue;
       }
-      frames.pop();
-      const parent = frames[frames.length - 1];
-      if (parent !== undefined) low[parent.v] = Math.min(low[parent.v]!, low[v]!);
+      depth--;
+      if (depth > 0) {
+        const parent = pathV[depth - 1]!;
+        if (low[v]! < low[parent]!) low[parent] = low[v]!;
+      }
       if (low[v] === index[v]) {
         let w: number;
         do {
-          w = stack.pop()!;
-          onStack[w] = false;
+          w = stack[--stackSize]!;
+          onStack[w] = 0;
           scc[w] = nextScc;
         } while (w !== v);
         nextScc++;
@@ -336,12 +389,26 @@ function tarjan(succ: readonly number[][]): number[] {
   return scc;
 }
 
+/** The reasons of a group that needs none (a lone default node): one shared, empty map. */
+const NO_REASONS: ReadonlyMap<number, Reason> = new Map();
+
+function emptyLists(count: number): number[][] {
+  const lists = new Array<number[]>(count);
+  for (let i = 0; i < count; i++) lists[i] = [];
+  return lists;
+}
+
+function ascending(a: number, b: number): number {
+  return a - b;
+}
+
 class UnionFind {
-  private readonly parent: number[];
-  private readonly rank: number[];
+  private readonly parent: Int32Array;
+  private readonly rank: Uint8Array; // at most log2(size)
   constructor(size: number) {
-    this.parent = Array.from({ length: size }, (_, i) => i);
-    this.rank = new Array<number>(size).fill(0);
+    this.parent = new Int32Array(size);
+    for (let i = 0; i < size; i++) this.parent[i] = i;
+    this.rank = new Uint8Array(size);
   }
   find(x: number): number {
     let root = x;

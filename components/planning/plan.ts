@@ -1,5 +1,5 @@
 import type { RunConfig } from "../config/types";
-import { buildPipelineGraph } from "../manifest/graph";
+import { buildPipelineGraph, type PipelineGraph } from "../manifest/graph";
 import { baseDatasetName, type Manifest } from "../manifest/types";
 import { Catalog, RULE_NUMBER, detectSparkNodes, type ReasonCode } from "./detect";
 import { groupPipeline } from "./group";
@@ -84,34 +84,43 @@ export function planPipeline(
     sources.manifest,
   );
 
-  const nodeName = (v: number) => graph.nodes[v]!.name;
-  const groups: PlanGroup[] = grouping.groups.map((group) => {
+  const nodes = graph.nodes;
+  const planned = grouping.groups;
+  const groups = new Array<PlanGroup>(planned.length);
+  // Longest chain of tasks, in the same pass: groups come in plan order.
+  const depth = new Array<number>(planned.length);
+  let longestChain = 0;
+  let sparkJobs = 0;
+  let defaultNodesInSparkGroups = 0;
+  for (let g = 0; g < planned.length; g++) {
+    const group = planned[g]!;
     const reasons: Record<string, PlanReason> = {};
-    for (const v of group.nodes) {
+    const names = new Array<string>(group.nodes.length);
+    for (let i = 0; i < group.nodes.length; i++) {
+      const v = group.nodes[i]!;
+      names[i] = nodes[v]!.name;
       const reason = group.reasons.get(v);
-      if (reason) reasons[nodeName(v)] = { rule: RULE_NUMBER[reason.code], ...reason };
+      if (reason) reasons[names[i]!] = { rule: RULE_NUMBER[reason.code], ...reason };
+      if (group.kind === "spark" && detected[v] === null) defaultNodesInSparkGroups++;
     }
-    return {
-      name: group.name,
-      kind: group.kind,
-      nodes: group.nodes.map(nodeName),
-      upstream: group.upstream.map((g) => grouping.groups[g]!.name),
-      reasons,
-    };
-  });
+    const upstream = new Array<string>(group.upstream.length);
+    let chain = 1;
+    for (let i = 0; i < group.upstream.length; i++) {
+      const up = group.upstream[i]!;
+      upstream[i] = planned[up]!.name;
+      if (depth[up]! + 1 > chain) chain = depth[up]! + 1;
+    }
+    depth[g] = chain;
+    if (chain > longestChain) longestChain = chain;
+    if (group.kind === "spark") sparkJobs++;
+    groups[g] = { name: group.name, kind: group.kind, nodes: names, upstream, reasons };
+  }
 
-  // Longest chain of tasks: one pass in plan order.
-  const depth = grouping.groups.map(() => 1);
-  grouping.groups.forEach((group, g) => {
-    for (const up of group.upstream) depth[g] = Math.max(depth[g]!, depth[up]! + 1);
-  });
-
-  const sparkGroups = grouping.groups.filter((g) => g.kind === "spark");
   const warnings = [...manifest.warnings.map((w) => `exporter: ${w}`), ...grouping.warnings];
   // A free input is loadable when the catalog has it under its own or a transcoded name.
-  const catalogued = new Set(Object.keys(manifest.datasets).map(baseDatasetName));
+  const catalogued = graph.freeInputs.size === 0 ? null : cataloguedBaseNames(manifest);
   for (const name of [...graph.freeInputs].sort()) {
-    if (!catalogued.has(name)) {
+    if (!catalogued!.has(name)) {
       warnings.push(
         `dataset ${JSON.stringify(name)} is read but no node produces it and the catalog has no entry for it, so Kedro cannot load it`,
       );
@@ -122,23 +131,34 @@ export function planPipeline(
     project: manifest.project.name,
     pipeline: manifest.pipeline,
     groups,
-    edges: graph.edges.map((e) => ({
-      from: nodeName(e.from),
-      to: nodeName(e.to),
-      datasets: e.datasets.map((d) => d.consumed),
-    })),
+    edges: planEdges(graph),
     counts: {
       nodes: graph.nodes.length,
       edges: graph.edges.length,
       groups: groups.length,
-      sparkJobs: sparkGroups.length,
+      sparkJobs,
       sparkNodes: detected.filter((r) => r !== null).length,
-      defaultNodesInSparkGroups: sparkGroups.reduce(
-        (sum, g) => sum + g.nodes.filter((v) => detected[v] === null).length,
-        0,
-      ),
-      longestChain: depth.reduce((m, d) => Math.max(m, d), 0),
+      defaultNodesInSparkGroups,
+      longestChain,
     },
     warnings,
   };
+}
+
+/** The catalog's entries by base name (`x@spark` and `x@pandas` are both `x`). */
+function cataloguedBaseNames(manifest: Manifest): Set<string> {
+  const names = new Set<string>();
+  for (const name in manifest.datasets) names.add(baseDatasetName(name));
+  return names;
+}
+
+function planEdges(graph: PipelineGraph): PlanEdge[] {
+  const out = new Array<PlanEdge>(graph.edges.length);
+  for (let id = 0; id < graph.edges.length; id++) {
+    const e = graph.edges[id]!;
+    const datasets = new Array<string>(e.datasets.length);
+    for (let i = 0; i < e.datasets.length; i++) datasets[i] = e.datasets[i]!.consumed;
+    out[id] = { from: graph.nodes[e.from]!.name, to: graph.nodes[e.to]!.name, datasets };
+  }
+  return out;
 }
