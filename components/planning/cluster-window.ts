@@ -22,6 +22,38 @@ export interface ClusterWindow {
 
 /** The cluster window of a plan, or null when it has no Spark group. Linear per earliest job. */
 export function clusterWindow(plan: Plan): ClusterWindow | null {
+  const facts = commonAncestors(plan);
+  if (facts === null) return null;
+  const { ups, spark, inCommon, n } = facts;
+  const sparkGroups: number[] = [];
+  for (let g = 0; g < n; g++) if (spark[g]) sparkGroups.push(g);
+  const aboveSomeJob = ancestors(ups, sparkGroups, n);
+  const idleTasks: string[] = [];
+  for (let g = 0; g < n; g++) {
+    if (!spark[g] && aboveSomeJob[g] && !inCommon[g]) idleTasks.push(plan.groups[g]!.name);
+  }
+  return { createAfter: nearest(plan, facts), idleTasks };
+}
+
+/**
+ * Only the window's `createAfter` (what the DAG needs), or null with no Spark group: without
+ * the walk over every Spark job's ancestors that `idleTasks` costs.
+ */
+export function clusterCreateAfter(plan: Plan): string[] | null {
+  const facts = commonAncestors(plan);
+  return facts === null ? null : nearest(plan, facts);
+}
+
+interface WindowFacts {
+  n: number;
+  /** Upstream group indices of each group. */
+  ups: number[][];
+  spark: boolean[];
+  /** 1 for each ancestor of every earliest Spark job. */
+  inCommon: Uint8Array;
+}
+
+function commonAncestors(plan: Plan): WindowFacts | null {
   const n = plan.groups.length;
   const index = new Map(plan.groups.map((g, i) => [g.name, i]));
   const ups = plan.groups.map((g) => g.upstream.map((u) => index.get(u)!));
@@ -45,24 +77,17 @@ export function clusterWindow(plan: Plan): ClusterWindow | null {
     else for (let g = 0; g < n; g++) common[g] = common[g]! & mine[g]!;
     if (!common.includes(1)) break;
   }
-  const inCommon = common!;
-  // The nearest ones: common ancestors that no other common ancestor waits for.
+  return { n, ups, spark, inCommon: common! };
+}
+
+/** The nearest common ancestors: those that no other common ancestor waits for. */
+function nearest(plan: Plan, { n, ups, inCommon }: WindowFacts): string[] {
   const waitedFor = new Uint8Array(n);
   for (let g = 0; g < n; g++) if (inCommon[g]) for (const u of ups[g]!) waitedFor[u] = 1;
   const createAfter: string[] = [];
   for (let g = 0; g < n; g++)
     if (inCommon[g] && !waitedFor[g]) createAfter.push(plan.groups[g]!.name);
-
-  const aboveSomeJob = ancestors(
-    ups,
-    plan.groups.flatMap((_, g) => (spark[g] ? [g] : [])),
-    n,
-  );
-  const idleTasks: string[] = [];
-  for (let g = 0; g < n; g++) {
-    if (!spark[g] && aboveSomeJob[g] && !inCommon[g]) idleTasks.push(plan.groups[g]!.name);
-  }
-  return { createAfter, idleTasks };
+  return createAfter;
 }
 
 /** 1 for every proper ancestor of the starts (a walk up the upstream lists). */

@@ -1,7 +1,7 @@
 import { InputError } from "../common/errors";
 import type { RunConfig, SparkBackend as SparkType, SparkConfig } from "../config/types";
 import type { Manifest } from "../manifest/types";
-import { clusterWindow } from "../planning/cluster-window";
+import { clusterCreateAfter } from "../planning/cluster-window";
 import type { Plan } from "../planning/plan";
 import { assetArguments, assetScheduleSource, checkScheduleNotSelf, planAssets } from "./assets";
 import { BACKENDS, type ArtifactUris, type BackendContext, type BackendTasks } from "./backends";
@@ -184,7 +184,7 @@ export function buildDagView(inputs: DagInputs): DagView {
     // Spark job waits for anyway (planning/cluster-window.ts), so it never bills through them.
     const setup = fromBackend.setupTeardown?.setup;
     if (setup !== undefined) {
-      for (const up of clusterWindow(plan)!.createAfter) {
+      for (const up of clusterCreateAfter(plan)!) {
         edges.push({ from: varOf(groupIndex.get(up)!), to: setup });
       }
     }
