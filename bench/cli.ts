@@ -1,8 +1,8 @@
 /**
  * The CLI as a user runs it: one fresh `node` process per call, start-up included, timed from
  * spawn to exit, against a floor process that reads the same manifest, JSON.parses it and walks
- * every input and output (`node -e`, same Node, same file). The three kinds of process
- * alternate run by run, so a burst of load from elsewhere hits them alike.
+ * every input and output (`node -e`, same Node, same file), and a bare `node -e 0`. The kinds
+ * of process alternate run by run, so a burst of load from elsewhere hits them alike.
  */
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
@@ -12,8 +12,8 @@ import { median, repoRoot, RUN_CONFIG_YAML, scratchDir, tinyProject } from "./co
 export interface CliResult {
   nodes: number;
   runs: number;
-  medians: { floor: number; plan: number; compile: number };
-  samples: { floor: number[]; plan: number[]; compile: number[] };
+  medians: { start: number; floor: number; plan: number; compile: number };
+  samples: { start: number[]; floor: number[]; plan: number[]; compile: number[] };
 }
 
 const FLOOR = `
@@ -53,6 +53,9 @@ export function measureCli(
   const project = tinyProject();
   const out = path.join(dir, "out");
   const kinds = {
+    // A bare start-up (`node -e 0`): what every process pays before its first line, so that
+    // what the floor and the CLI add can be told apart from what Node and the machine cost.
+    start: () => timedProcess(["-e", "0"]),
     floor: () => timedProcess(["-e", FLOOR, manifest]),
     plan: () => timedProcess([bin, "plan", "--manifest", manifest, "--json"]),
     compile: () => {
@@ -71,8 +74,8 @@ export function measureCli(
       ]);
     },
   };
-  const samples: CliResult["samples"] = { floor: [], plan: [], compile: [] };
-  const order = ["floor", "plan", "compile"] as const;
+  const samples: CliResult["samples"] = { start: [], floor: [], plan: [], compile: [] };
+  const order = ["start", "floor", "plan", "compile"] as const;
   for (const kind of order) kinds[kind](); // one warm-up each: the file cache, not the JIT
   for (let i = 0; i < runs; i++) {
     // Rotate the order so that no kind always runs right after another.
@@ -85,6 +88,7 @@ export function measureCli(
     nodes,
     runs,
     medians: {
+      start: median(samples.start),
       floor: median(samples.floor),
       plan: median(samples.plan),
       compile: median(samples.compile),
