@@ -7,15 +7,17 @@ Airflow DAG folder. The image tasks run from is that checkout, plus the runner s
 
 from __future__ import annotations
 
+import functools
 import json
 import os
+import shlex
 import shutil
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
-from standins import Deployment
+from standins import LOCAL_MASTER, SPARK_TUNING, Deployment
 
 REPO = Path(__file__).resolve().parents[3]
 EXAMPLE = REPO / "examples" / "spaceflights_spark"
@@ -54,7 +56,9 @@ def clean_checkout(dest: Path) -> Path:
     return dest
 
 
+@functools.cache
 def kedro_version(image_venv: Path) -> str:
+    # one image venv per session: asked once, not once per deployment
     return subprocess.run(
         [str(image_venv / "bin" / "python"), "-c", "import kedro; print(kedro.__version__)"],
         capture_output=True,
@@ -252,8 +256,11 @@ def plain_kedro_run(tmp: Path, image_venv: Path) -> dict:
         "HOME": str(tmp),
         "SPACEFLIGHTS_DATA_ROOT": str(data_root),
         "SPARK_LOCAL_IP": "127.0.0.1",
-        "PYSPARK_SUBMIT_ARGS": "--master local[2] --conf spark.sql.shuffle.partitions=2 "
-        "--conf spark.ui.enabled=false pyspark-shell",
+        # pyspark/java_gateway.py shlex-splits this (the JVM options have a space): quoted
+        "PYSPARK_SUBMIT_ARGS": shlex.join(
+            ["--master", LOCAL_MASTER, *(p for c in SPARK_TUNING for p in ("--conf", c))]
+        )
+        + " pyspark-shell",
         **QUIET,
     }
     proc = subprocess.run(
