@@ -98,6 +98,16 @@ export class Catalog {
     userDatasetTypes: readonly string[] = [],
   ) {
     this.userTypes = userDatasetTypes;
+    // Every catalog entry's facts up front, keyed by the catalog's own name strings: looking a
+    // name up in the catalog object costs a string-table probe per new string, far more than
+    // building this map (the keys are interned, their hashes known).
+    for (const name of Object.keys(datasets)) {
+      const info = datasets[name]!;
+      this.facts.set(name, {
+        sparkClass: this.sparkClassOfEntry(info),
+        inMemory: this.isMemoryEntry(info),
+      });
+    }
   }
 
   // Each dataset name is asked about once per node that reads or writes it, and by several
@@ -106,16 +116,7 @@ export class Catalog {
   private readonly facts = new Map<string, DatasetFacts>();
 
   private factsOf(name: string): DatasetFacts {
-    let facts = this.facts.get(name);
-    if (facts === undefined) {
-      const info = this.datasets[name];
-      facts =
-        info === undefined
-          ? UNCATALOGUED
-          : { sparkClass: this.sparkClassOfEntry(info), inMemory: this.isMemoryEntry(info) };
-      this.facts.set(name, facts);
-    }
-    return facts;
+    return this.facts.get(name) ?? UNCATALOGUED;
   }
 
   /** The class (or configured type) that makes `name` a Spark dataset, or null. */
