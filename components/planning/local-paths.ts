@@ -21,6 +21,15 @@ export function checkLocalPathsAcrossTasks(
   source: string,
 ): void {
   const shared = sharedFilesystems.map(normalise);
+  // The entries that would be a problem if two tasks shared them, judged once per entry
+  // (usually none, and then no edge needs a look).
+  const unshared = new Map<string, DatasetLocation>();
+  for (const name of Object.keys(manifest.datasets)) {
+    const location = manifest.datasets[name]!.location;
+    if (!location || !location.local || catalog.isInMemory(name)) continue;
+    if (!isUnderShared(location, shared)) unshared.set(name, location);
+  }
+  if (unshared.size === 0) return;
   // One finding per catalog entry: its producer task and every task that reads it.
   const findings = new Map<string, { location: DatasetLocation; from: string; to: Set<string> }>();
   for (const edge of graph.edges) {
@@ -31,9 +40,8 @@ export function checkLocalPathsAcrossTasks(
       // Transcoded entries (`x@spark`, `x@pandas`) are two catalog entries over one dataset:
       // the writer's and the reader's path both have to be reachable.
       for (const name of new Set([ds.produced, ds.consumed])) {
-        const location = manifest.datasets[name]?.location;
-        if (!location || !location.local || catalog.isInMemory(name)) continue;
-        if (isUnderShared(location, shared)) continue;
+        const location = unshared.get(name);
+        if (location === undefined) continue;
         const found = findings.get(name) ?? {
           location,
           from: grouping.groups[from]!.name,
