@@ -149,16 +149,21 @@ describe("a task takes the strictest of its nodes", () => {
     nodes: fc.array(fc.subarray(names), { minLength: 1, maxLength: 6 }),
   });
 
+  /** The run config of a case's profiles (and `__default__`), and the policy it falls back to. */
+  const configOf = (defaults: TaskPolicy | null, profiles: readonly TaskPolicy[]) => ({
+    config: {
+      policies: {
+        ...Object.fromEntries(names.map((n, i) => [n, profiles[i]!])),
+        ...(defaults ? { __default__: { ...defaults, pool: null } } : {}),
+      },
+    } as unknown as RunConfig,
+    base: defaults ? { ...defaults, pool: null } : emptyPolicy(),
+  });
+
   it("holds for random profiles and tags (checked against an independent statement)", () => {
     fc.assert(
       fc.property(cases, ({ defaults, profiles, nodes }) => {
-        const config = {
-          policies: {
-            ...Object.fromEntries(names.map((n, i) => [n, profiles[i]!])),
-            ...(defaults ? { __default__: { ...defaults, pool: null } } : {}),
-          },
-        } as unknown as RunConfig;
-        const base = defaults ? { ...defaults, pool: null } : emptyPolicy();
+        const { config, base } = configOf(defaults, profiles);
         const wantNodes = nodes.map((tags) =>
           expectedNode(
             tags.map((t) => profiles[names.indexOf(t)]!),
@@ -201,13 +206,7 @@ describe("a task takes the strictest of its nodes", () => {
     });
     fc.assert(
       fc.property(split, ({ c: { defaults, profiles, nodes }, untagged, cuts }) => {
-        const config = {
-          policies: {
-            ...Object.fromEntries(names.map((n, i) => [n, profiles[i]!])),
-            ...(defaults ? { __default__: { ...defaults, pool: null } } : {}),
-          },
-        } as unknown as RunConfig;
-        const base = defaults ? { ...defaults, pool: null } : emptyPolicy();
+        const { config, base } = configOf(defaults, profiles);
         const tagsOf = nodes.map((tags, i) => (untagged[i] ? [] : tags));
         const manifest = {
           nodes: tagsOf.map((tags, i) => ({

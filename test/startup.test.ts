@@ -110,47 +110,57 @@ describe("modules the built CLI loads", () => {
     }
   });
 
-  it("plan: not node:crypto either (the validators' fingerprint is not SHA-256)", () => {
-    // A script file, not `node -e`: -e makes the built-in modules reachable as globals.
+  /**
+   * Runs the built CLI with `args` in a script file (not `node -e`, which makes the built-in
+   * modules reachable as globals) in a scratch folder, then prints `report`, a JavaScript
+   * expression over `code` (the exit code); returns it parsed. `setup` may write inputs first.
+   */
+  function afterRun(
+    args: (dir: string) => string[],
+    report: string,
+    setup: (dir: string) => void = () => {},
+  ): unknown {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "kak-startup-"));
     try {
-      const script = path.join(dir, "plan.js");
+      setup(dir);
+      const script = path.join(dir, "run.js");
       fs.writeFileSync(
         script,
         `const { run } = require(${JSON.stringify(path.join(ROOT, "dist", "components", "cli", "main.js"))});
-        const code = run(${JSON.stringify(["plan", "--manifest", ANCHOR, "--json"])}, { stdout: () => {}, stderr: () => {} });
-        process.stdout.write(JSON.stringify({ code, crypto: process.moduleLoadList.includes("NativeModule crypto") }));`,
+        const code = run(${JSON.stringify(args(dir))}, { stdout: () => {}, stderr: () => {} });
+        process.stdout.write(JSON.stringify(${report}));`,
       );
       const r = spawnSync(process.execPath, [script], { encoding: "utf8", cwd: ROOT });
-      expect(JSON.parse(r.stdout)).toEqual({ code: 0, crypto: false });
+      return JSON.parse(r.stdout);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
+  }
+
+  it("plan: not node:crypto either (the validators' fingerprint is not SHA-256)", () => {
+    const report = `{ code, crypto: process.moduleLoadList.includes("NativeModule crypto") }`;
+    expect(afterRun(() => ["plan", "--manifest", ANCHOR, "--json"], report)).toEqual({
+      code: 0,
+      crypto: false,
+    });
   });
 
   it("plan with no run config anywhere: the run-config validator is never loaded", () => {
     // A manifest without runConfig and no --config: plan falls back to the defaults, which
     // need no validation (defaultRunConfig); loading ~100 KB of validator would cost start-up.
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "kak-startup-"));
-    try {
-      const manifest = path.join(dir, "m.json");
-      fs.writeFileSync(
-        manifest,
-        JSON.stringify({ schemaVersion: 1, project: { name: "p" }, nodes: [] }),
-      );
-      const script = `
-        const { run } = require(${JSON.stringify(path.join(ROOT, "dist", "components", "cli", "main.js"))});
-        const code = run(${JSON.stringify(["plan", "--manifest", manifest, "--json"])}, { stdout: () => {}, stderr: () => {} });
-        const validators = Object.keys(require.cache).filter((f) => /validators[\\/]/.test(f)).map((f) => f.split(/[\\/]/).pop()).sort();
-        process.stdout.write(JSON.stringify({ code, validators }));`;
-      const r = spawnSync(process.execPath, ["-e", script], { encoding: "utf8", cwd: ROOT });
-      const result = JSON.parse(r.stdout) as { code: number; validators: string[] };
-      expect(result.code).toBe(0);
-      expect(result.validators).toContain("manifest.js");
-      expect(result.validators).not.toContain("run-config.js");
-    } finally {
-      fs.rmSync(dir, { recursive: true, force: true });
-    }
+    const report = `{ code, validators: Object.keys(require.cache).filter((f) => /validators[\\/]/.test(f)).map((f) => f.split(/[\\/]/).pop()).sort() }`;
+    const result = afterRun(
+      (dir) => ["plan", "--manifest", path.join(dir, "m.json"), "--json"],
+      report,
+      (dir) =>
+        fs.writeFileSync(
+          path.join(dir, "m.json"),
+          JSON.stringify({ schemaVersion: 1, project: { name: "p" }, nodes: [] }),
+        ),
+    ) as { code: number; validators: string[] };
+    expect(result.code).toBe(0);
+    expect(result.validators).toContain("manifest.js");
+    expect(result.validators).not.toContain("run-config.js");
   });
 
   it("--version: none of them", () => {
