@@ -1,5 +1,6 @@
 import { InputError, formatPath } from "../common/errors";
 import { Heap } from "../common/heap";
+import { Pairs } from "../common/lists";
 import { baseDatasetName, isParameter, type Manifest, type ManifestNode } from "./types";
 
 /** One dataset carried along an edge, under the names each side uses (they differ when transcoded). */
@@ -91,14 +92,20 @@ export function buildPipelineGraph(manifest: Manifest, source: string): Pipeline
         freeInputs.add(base);
         continue;
       }
-      let edge = edgeFor[made.node] === consumer ? edgeTo[made.node] : undefined;
+      const edge = edgeFor[made.node] === consumer ? edgeTo[made.node] : undefined;
       if (edge === undefined) {
-        edge = { from: made.node, to: consumer, datasets: [] };
-        edgeTo[made.node] = edge;
+        // Made with its first dataset (most edges carry one): a list grown from empty reserves 17 slots.
+        const created = {
+          from: made.node,
+          to: consumer,
+          datasets: [{ produced: made.name, consumed: input }],
+        };
+        edgeTo[made.node] = created;
         edgeFor[made.node] = consumer;
-        rawEdges.push(edge);
+        rawEdges.push(created);
+      } else if (!carries(edge, input)) {
+        edge.datasets.push({ produced: made.name, consumed: input });
       }
-      if (!carries(edge, input)) edge.datasets.push({ produced: made.name, consumed: input });
     }
     sortByProducer(rawEdges, firstEdge);
   }
@@ -124,17 +131,14 @@ export function buildPipelineGraph(manifest: Manifest, source: string): Pipeline
         .map((e) => ({ from: newId[e.from]!, to: newId[e.to]!, datasets: e.datasets }))
         .sort((a, b) => a.to - b.to || a.from - b.from)
     : rawEdges;
-  const outEdges = new Array<number[]>(nodes.length);
-  const inEdges = new Array<number[]>(nodes.length);
-  for (let v = 0; v < nodes.length; v++) {
-    outEdges[v] = [];
-    inEdges[v] = [];
-  }
+  const outPairs = new Pairs(edges.length);
+  const inPairs = new Pairs(edges.length);
   for (let id = 0; id < edges.length; id++) {
-    const e = edges[id]!;
-    outEdges[e.from]!.push(id);
-    inEdges[e.to]!.push(id);
+    outPairs.add(edges[id]!.from, id);
+    inPairs.add(edges[id]!.to, id);
   }
+  const outEdges = outPairs.bucket(nodes.length);
+  const inEdges = inPairs.bucket(nodes.length);
   return { nodes: sortedNodes, edges, outEdges, inEdges, freeInputs };
 }
 
