@@ -60,6 +60,41 @@ describe("generated validators", () => {
   });
 });
 
+describe("the bundled yaml (dist/vendor/yaml.js)", () => {
+  const BUNDLE = path.join(ROOT, "dist", "vendor", "yaml.js");
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const bundled = () => require(BUNDLE) as typeof import("yaml");
+
+  it("is the installed package's version, with its licence beside it", () => {
+    const pkg = JSON.parse(
+      fs.readFileSync(path.join(ROOT, "node_modules", "yaml", "package.json"), "utf8"),
+    ) as { version: string };
+    expect(fs.readFileSync(BUNDLE, "utf8").split("\n")[0]).toContain(`yaml ${pkg.version} (ISC`);
+    const licence = (dir: string) => fs.readFileSync(path.join(dir, "LICENSE"), "utf8");
+    expect(fs.readFileSync(path.join(ROOT, "dist", "vendor", "yaml.LICENSE"), "utf8")).toBe(
+      licence(path.join(ROOT, "node_modules", "yaml")),
+    );
+  });
+
+  it("reads documents (anchors, merge keys, errors) as the package does", () => {
+    const texts = [
+      "run_config:\n  image: img\n  spark:\n    type: dataproc\n",
+      "base: &b {cpu: 1, memory: 2Gi}\nrun_config:\n  <<: *b\n  cpu: 2\n  list: [a, 'b', \"c\"]\n",
+      "a: 1\na: 2\n",
+      "a: [1, 2\n",
+      "when: 2026-12-01\nn: 0o17\nf: .inf\ns: |\n  text\n",
+    ];
+    for (const text of texts) {
+      const read = (y: typeof import("yaml")) => {
+        const doc = y.parseDocument(text, { uniqueKeys: true, merge: true });
+        return { errors: doc.errors.map((e) => e.message), value: doc.toJS() as unknown };
+      };
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      expect(read(bundled())).toEqual(read(require("yaml") as typeof import("yaml")));
+    }
+  });
+});
+
 describe("modules the built CLI loads", () => {
   /** Runs the built CLI in a process that then lists the packages it loaded. */
   function loaded(args: string[]): { code: number; packages: string[] } {
@@ -70,6 +105,9 @@ describe("modules the built CLI loads", () => {
       for (const f of Object.keys(require.cache)) {
         const m = /node_modules[\\\\/]((?:@[^\\\\/]+[\\\\/])?[^\\\\/]+)[\\\\/](.*)$/.exec(f);
         if (m) pkgs.add(m[1] + (m[1] === "ajv" ? (m[2].startsWith("dist/runtime/") ? ":runtime" : ":compiler") : ""));
+        // A package the build bundled into one file (scripts/bundle-yaml.mjs).
+        const v = /[\\/]dist[\\/]vendor[\\/]([^\\/]+)\\.js$/.exec(f);
+        if (v) pkgs.add(v[1] + ":bundled");
       }
       process.stdout.write(JSON.stringify({ code, packages: [...pkgs].sort() }));
     `;
@@ -85,10 +123,10 @@ describe("modules the built CLI loads", () => {
     });
   });
 
-  it("plan --config: yaml as well, still no Handlebars", () => {
+  it("plan --config: yaml as well (its one-file bundle, not its 72 modules), still no Handlebars", () => {
     const r = loaded(["plan", "--manifest", ANCHOR, "--config", ANCHOR_CONFIG]);
     expect(r.code).toBe(0);
-    expect(r.packages).toEqual(["ajv:runtime", "yaml"]);
+    expect(r.packages).toEqual(["ajv:runtime", "yaml:bundled"]);
   });
 
   it("compile: no Handlebars (precompiled templates)", () => {
@@ -104,7 +142,7 @@ describe("modules the built CLI loads", () => {
         path.join(out, "o"),
       ]);
       expect(r.code).toBe(0);
-      expect(r.packages).toEqual(["ajv:runtime", "yaml"]); // the templates are precompiled to JavaScript
+      expect(r.packages).toEqual(["ajv:runtime", "yaml:bundled"]); // the templates are precompiled to JavaScript
     } finally {
       fs.rmSync(out, { recursive: true, force: true });
     }

@@ -1,4 +1,5 @@
 import * as fs from "node:fs";
+import * as path from "node:path";
 import type * as Yaml from "yaml";
 import runConfigSchema from "../../docs/run-config.schema.json";
 import { InputError } from "../common/errors";
@@ -45,11 +46,20 @@ export function loadRunConfigFile(file: string): RunConfig {
   return parseRunConfigText(text, file);
 }
 
-/** `yaml` is loaded with the first YAML text: `plan` without --config never needs it. */
+/**
+ * `yaml` is loaded with the first YAML text: `plan` without --config never needs it. A build
+ * has the package bundled into one file (scripts/bundle-yaml.mjs): the same code, one module
+ * to load instead of 72. From the sources (the tests) there is no bundle, and the package
+ * itself is loaded.
+ */
 let yamlModule: typeof Yaml | undefined;
 function yaml(): typeof Yaml {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  return (yamlModule ??= require("yaml") as typeof Yaml);
+  if (yamlModule === undefined) {
+    const bundle = path.join(__dirname, "..", "..", "vendor", "yaml.js");
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    yamlModule = require(fs.existsSync(bundle) ? bundle : "yaml") as typeof Yaml;
+  }
+  return yamlModule;
 }
 
 export function parseRunConfigText(text: string, source: string): RunConfig {
