@@ -26,6 +26,14 @@ for (const node of data.nodes) {
 process.stdout.write(String(touched));
 `;
 
+/** The file package.json declares as the binary: what a user's `kedro-airflow-k8s` runs. */
+function installedBinary(): string {
+  const pkg = JSON.parse(fs.readFileSync(path.join(repoRoot(), "package.json"), "utf8")) as {
+    bin: Record<string, string>;
+  };
+  return path.join(repoRoot(), pkg.bin["kedro-airflow-k8s"]!);
+}
+
 function timedProcess(args: readonly string[]): number {
   const start = process.hrtime.bigint();
   const child = spawnSync(process.execPath, args, {
@@ -44,7 +52,7 @@ export function measureCli(
   manifest: string,
   nodes: number,
   runs: number,
-  bin = path.join(repoRoot(), "dist", "components", "cli", "main.js"),
+  bin = installedBinary(),
 ): CliResult {
   if (!fs.existsSync(bin)) throw new Error(`bench: ${bin} is missing (npm run build)`);
   const dir = scratchDir(`cli-${nodes}`);

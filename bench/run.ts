@@ -398,7 +398,7 @@ function main(): void {
       ),
     );
     console.log(
-      "\nfloor = `node -e` reading the manifest, JSON.parse, a walk over every input/output; plan = `node dist/components/cli/main.js plan --manifest M --json`;",
+      "\nfloor = `node -e` reading the manifest, JSON.parse, a walk over every input/output; plan = `node dist/cli.js plan --manifest M --json` (the binary package.json declares);",
     );
     console.log(
       "compile = the same with the Dataproc run config into a fresh --out (tiny project archive); node -e 0 = a bare start-up. Spawn to exit, the kinds alternating.",

@@ -133,13 +133,14 @@ describe("plan", () => {
 });
 
 describe("the installed binary", () => {
-  const bin = path.join(ROOT, "dist", "components", "cli", "main.js");
+  // The CLI's modules in one file (scripts/bundle.mjs): what `npm install` links as the binary.
+  const bin = path.join(ROOT, "dist", "cli.js");
 
   it("is built by the set-up command and declared in package.json", () => {
     const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8")) as {
       bin: Record<string, string>;
     };
-    expect(pkg.bin["kedro-airflow-k8s"]).toBe("dist/components/cli/main.js");
+    expect(pkg.bin["kedro-airflow-k8s"]).toBe("dist/cli.js");
     expect(fs.readFileSync(bin, "utf8").startsWith("#!/usr/bin/env node")).toBe(true);
   });
 

@@ -99,13 +99,13 @@ describe("modules the built CLI loads", () => {
   /** Runs the built CLI in a process that then lists the packages it loaded. */
   function loaded(args: string[]): { code: number; packages: string[] } {
     const script = `
-      const { run } = require(${JSON.stringify(path.join(ROOT, "dist", "components", "cli", "main.js"))});
+      const { run } = require(${JSON.stringify(path.join(ROOT, "dist", "cli.js"))});
       const code = run(${JSON.stringify(args)}, { stdout: () => {}, stderr: (t) => process.stderr.write(t) });
       const pkgs = new Set();
       for (const f of Object.keys(require.cache)) {
         const m = /node_modules[\\\\/]((?:@[^\\\\/]+[\\\\/])?[^\\\\/]+)[\\\\/](.*)$/.exec(f);
         if (m) pkgs.add(m[1] + (m[1] === "ajv" ? (m[2].startsWith("dist/runtime/") ? ":runtime" : ":compiler") : ""));
-        // A package the build bundled into one file (scripts/bundle-yaml.mjs).
+        // A package the build bundled into one file (scripts/bundle.mjs).
         const v = /[\\/]dist[\\/]vendor[\\/]([^\\/]+)\\.js$/.exec(f);
         if (v) pkgs.add(v[1] + ":bundled");
       }
@@ -164,7 +164,7 @@ describe("modules the built CLI loads", () => {
       const script = path.join(dir, "run.js");
       fs.writeFileSync(
         script,
-        `const { run } = require(${JSON.stringify(path.join(ROOT, "dist", "components", "cli", "main.js"))});
+        `const { run } = require(${JSON.stringify(path.join(ROOT, "dist", "cli.js"))});
         const code = run(${JSON.stringify(args(dir))}, { stdout: () => {}, stderr: () => {} });
         process.stdout.write(JSON.stringify(${report}));`,
       );
@@ -174,6 +174,29 @@ describe("modules the built CLI loads", () => {
       fs.rmSync(dir, { recursive: true, force: true });
     }
   }
+
+  it("the binary is one file: of dist/components, a compile loads only the generated files it finds by path", () => {
+    const out = (dir: string) => path.join(dir, "o");
+    const report = `{ code, own: Object.keys(require.cache).filter((f) => f.includes(${JSON.stringify(path.join(ROOT, "dist", "components"))})).map((f) => f.split(/[\\/]/).slice(-2).join("/")).sort() }`;
+    const args = (dir: string) => [
+      "compile",
+      "--manifest",
+      path.join(FIX, "nospark.manifest.json"),
+      "--config",
+      path.join(FIX, "k8s.yaml"),
+      "--out",
+      out(dir),
+    ];
+    expect(afterRun(args, report)).toEqual({
+      code: 0,
+      own: [
+        "precompiled/dag.py.hbs.js",
+        "validators/cluster-kubernetes.js",
+        "validators/manifest.js",
+        "validators/run-config.js",
+      ],
+    });
+  });
 
   it("plan: not node:crypto either (the validators' fingerprint is not SHA-256)", () => {
     const report = `{ code, crypto: process.moduleLoadList.includes("NativeModule crypto") }`;

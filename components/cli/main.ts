@@ -113,10 +113,12 @@ function isUserPath(file: string | undefined): file is string {
   return top === ".." || path.isAbsolute(rel) || !OWN_FILES.has(top);
 }
 
-if (require.main === module) {
-  const code = run(process.argv.slice(2), {
+/** The CLI as a process runs it: its arguments, its standard streams, its exit code. */
+export function main(): void {
+  process.exitCode = run(process.argv.slice(2), {
     stdout: (text) => process.stdout.write(text),
     stderr: (text) => process.stderr.write(text),
   });
-  process.exitCode = code;
 }
+
+if (require.main === module) main();

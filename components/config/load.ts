@@ -48,7 +48,7 @@ export function loadRunConfigFile(file: string): RunConfig {
 
 /**
  * `yaml` is loaded with the first YAML text: `plan` without --config never needs it. A build
- * has the package bundled into one file (scripts/bundle-yaml.mjs): the same code, one module
+ * has the package bundled into one file (scripts/bundle.mjs): the same code, one module
  * to load instead of 72. From the sources (the tests) there is no bundle, and the package
  * itself is loaded.
  */

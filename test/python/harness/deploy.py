@@ -22,7 +22,7 @@ from standins import LOCAL_MASTER, SPARK_TUNING, Deployment
 REPO = Path(__file__).resolve().parents[3]
 EXAMPLE = REPO / "examples" / "spaceflights_spark"
 EXPORTER = REPO / "python" / "kedro_airflow_k8s_export.py"
-CLI = REPO / "dist" / "components" / "cli" / "main.js"
+CLI = REPO / "dist" / "cli.js"
 PACKAGE = "spaceflights_spark"
 # conf/cloud/globals.yml: data_root defaults to gs://example-project-kedro-data/spaceflights
 DATA_PREFIX = "example-project-kedro-data/spaceflights"

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from conftest import KEDRO_VERSION, REPO, copy_example, export_manifest, subprocess_env
 
-CLI = REPO / "dist" / "components" / "cli" / "main.js"
+CLI = REPO / "dist" / "cli.js"
 
 
 def cli(*args: str) -> subprocess.CompletedProcess:

@@ -28,7 +28,7 @@ from conftest import (
 )
 from kedro.framework.cli.utils import _split_params
 
-CLI = REPO / "dist" / "components" / "cli" / "main.js"
+CLI = REPO / "dist" / "cli.js"
 EXAMPLE = REPO / "examples" / "spaceflights_spark"
 PROBE = REPO / "test" / "fixtures" / "params_probe"
 CASES = 3000
