@@ -16,7 +16,7 @@ import pytest
 from test_generated_dags import node
 
 ROOT = Path(__file__).resolve().parents[3]
-CLI = ROOT / "dist" / "components" / "cli" / "main.js"
+CLI = ROOT / "dist" / "cli.js"
 PROBE = Path(__file__).with_name("assets_probe.py")
 PIPELINES = ROOT / "test" / "fixtures" / "pipelines"
 EXAMPLE = ROOT / "examples" / "spaceflights_spark"

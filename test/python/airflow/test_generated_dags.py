@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[3]
-CLI = ROOT / "dist" / "components" / "cli" / "main.js"
+CLI = ROOT / "dist" / "cli.js"
 DAGCHECK = ROOT / "test" / "python" / "tools" / "dagcheck.py"
 FIXTURES = ROOT / "test" / "fixtures" / "compile"
 EXAMPLE = ROOT / "examples" / "spaceflights_spark"

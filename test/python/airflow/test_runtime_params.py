@@ -19,7 +19,7 @@ import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parents[3]
-CLI = ROOT / "dist" / "components" / "cli" / "main.js"
+CLI = ROOT / "dist" / "cli.js"
 EXAMPLE = ROOT / "examples" / "spaceflights_spark"
 LOGICAL_DATE = dt.datetime(2025, 6, 1, tzinfo=dt.timezone.utc)
 

@@ -17,7 +17,7 @@ import pytest
 from test_generated_dags import node
 
 ROOT = Path(__file__).resolve().parents[3]
-CLI = ROOT / "dist" / "components" / "cli" / "main.js"
+CLI = ROOT / "dist" / "cli.js"
 DAGCHECK = ROOT / "test" / "python" / "tools" / "dagcheck.py"
 FIXTURES = ROOT / "test" / "fixtures" / "compile"
 MANIFEST = FIXTURES / "namespaces.manifest.json"
