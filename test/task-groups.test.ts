@@ -93,7 +93,8 @@ describe("planTaskGroups on the namespaces fixture", () => {
   });
 
   it("puts each task in the deepest namespace its nodes share, or at the top", () => {
-    expect(tg.namespaceOf).toEqual({
+    // namespaceOf is by plan group index; keyed by group name here to read.
+    expect(Object.fromEntries(plan.groups.map((g, i) => [g.name, tg.namespaceOf[i]]))).toEqual({
       ingest: null,
       "prep.clean.clean_companies": "prep.clean",
       "prep.clean.clean_shuttles": "prep.clean",
@@ -304,10 +305,12 @@ describe("planTaskGroups: properties", () => {
         const nsOf = new Map(manifest.nodes.map((n) => [n.name, n.namespace]));
         const byVar = new Map(tg.groups.map((d) => [d.var, d]));
 
-        // Each plan task has exactly one entry, and it is null or a declared group.
-        expect(Object.keys(tg.groupOf).sort()).toEqual(plan.groups.map((p) => p.name).sort());
-        for (const group of plan.groups) {
-          const v = tg.groupOf[group.name]!;
+        // Each plan task has exactly one entry (by group index), and it is null or a declared group.
+        expect(tg.groupOf).toHaveLength(plan.groups.length);
+        expect(tg.namespaceOf).toHaveLength(plan.groups.length);
+        for (const [i, group] of plan.groups.entries()) {
+          const v = tg.groupOf[i]!;
+          expect(v === null).toBe(tg.namespaceOf[i] === null);
           const nss = group.nodes.map((n) => nsOf.get(n) ?? null);
           if (v === null) {
             // Top level: no first segment is shared by all nodes.
@@ -344,7 +347,7 @@ describe("planTaskGroups: properties", () => {
           seen.add(d.var);
         }
         // Only namespaces that hold a task, directly or below.
-        const holding = Object.values(tg.namespaceOf).filter((ns): ns is string => ns !== null);
+        const holding = tg.namespaceOf.filter((ns): ns is string => ns !== null);
         for (const d of tg.groups) {
           expect(holding.some((ns) => isPrefix(d.namespace, ns))).toBe(true);
         }

@@ -143,6 +143,8 @@ export function buildDagView(inputs: DagInputs): DagView {
   };
 
   // Default groups: one pod each, running `kedro run --nodes ...` in the project image.
+  // The runtime params' arguments are the same for every pod: one (read-only) list.
+  const paramsArguments = nonEmptyList(kedroParamsArguments(config.params));
   plan.groups.forEach((group, g) => {
     if (group.kind !== "default") return;
     const args = ["run", "--pipeline", manifest.pipeline, "--nodes", nodes(group)];
@@ -152,7 +154,7 @@ export function buildDagView(inputs: DagInputs): DagView {
       cmds: ["kedro"],
       arguments: args,
     });
-    pod.templatedArguments = nonEmptyList(kedroParamsArguments(config.params));
+    pod.templatedArguments = paramsArguments;
     imports.pod = true;
     tasks.push({ var: varOf(g), taskId: ids[g]!, docMd: groupDoc(group), pod, kwargs: [] });
   });
@@ -263,9 +265,9 @@ export function buildDagView(inputs: DagInputs): DagView {
       )
     : null;
   if (groups !== null) {
-    // A group's task id is its name (ids above), so groupOf is keyed by task id already.
     for (const t of tasks) {
-      const tg = Object.hasOwn(groups.groupOf, t.taskId) ? groups.groupOf[t.taskId] : null;
+      const g = groupOfTask.get(t)!;
+      const tg = g < 0 ? null : groups.groupOf[g];
       if (tg) t.taskGroup = tg;
     }
   }

@@ -183,6 +183,8 @@ function profileOf(
   group: PlanGroup,
   manifest: Manifest,
 ): ResourceProfile | null {
+  // No profiles configured (the usual case): whatever the tags, there is none to find.
+  if (!hasProfiles(config)) return null;
   const index = resourceTagIndex(manifest);
   let tags: Set<string> | null = null;
   if (index.size > 0) {
@@ -200,6 +202,11 @@ function profileOf(
     }
   }
   return config.resources["__default__"] ?? null;
+}
+
+function hasProfiles(config: RunConfig): boolean {
+  for (const name in config.resources) if (Object.hasOwn(config.resources, name)) return true;
+  return false;
 }
 
 /** A request or limit without its unset quantities. */
