@@ -42,16 +42,17 @@ export const HELPERS: Record<string, HelperDelegate> = {
       .join("\n"),
   // `each` for long lists: Handlebars builds the output by concatenation, which V8 keeps as a
   // tree of small string pieces (about 200 MB for a 21 MB DAG). Reading each rendered item once
-  // makes V8 store it flat, and one join builds the result: a third less render time at 50,000
-  // nodes and a much smaller heap (docs/performance.md). The output is byte-identical.
+  // makes V8 store it flat: a third less render time at 50,000 nodes and a much smaller heap
+  // (docs/performance.md). The flat items are then concatenated (one tree node each, flattened
+  // once where the text is written), which took fewer instructions than an array and a join.
   eachFlat: (items: readonly unknown[], options: HelperOptions) => {
-    const parts: string[] = [];
+    let out = "";
     for (const item of items) {
       const part = options.fn(item);
       Buffer.byteLength(part); // any full read flattens the string
-      parts.push(part);
+      out += part;
     }
-    return parts.join("");
+    return out;
   },
 };
 
