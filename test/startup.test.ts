@@ -70,9 +70,8 @@ describe("the bundled yaml (dist/vendor/yaml.js)", () => {
       fs.readFileSync(path.join(ROOT, "node_modules", "yaml", "package.json"), "utf8"),
     ) as { version: string };
     expect(fs.readFileSync(BUNDLE, "utf8").split("\n")[0]).toContain(`yaml ${pkg.version} (ISC`);
-    const licence = (dir: string) => fs.readFileSync(path.join(dir, "LICENSE"), "utf8");
     expect(fs.readFileSync(path.join(ROOT, "dist", "vendor", "yaml.LICENSE"), "utf8")).toBe(
-      licence(path.join(ROOT, "node_modules", "yaml")),
+      fs.readFileSync(path.join(ROOT, "node_modules", "yaml", "LICENSE"), "utf8"),
     );
   });
 
@@ -94,6 +93,17 @@ describe("the bundled yaml (dist/vendor/yaml.js)", () => {
     }
   });
 });
+
+/** A compile of the fixture without Spark groups into `dir`/o. */
+const compileArgs = (dir: string) => [
+  "compile",
+  "--manifest",
+  path.join(FIX, "nospark.manifest.json"),
+  "--config",
+  path.join(FIX, "k8s.yaml"),
+  "--out",
+  path.join(dir, "o"),
+];
 
 describe("modules the built CLI loads", () => {
   /** Runs the built CLI in a process that then lists the packages it loaded. */
@@ -132,15 +142,7 @@ describe("modules the built CLI loads", () => {
   it("compile: no Handlebars (precompiled templates)", () => {
     const out = fs.mkdtempSync(path.join(os.tmpdir(), "kak-startup-"));
     try {
-      const r = loaded([
-        "compile",
-        "--manifest",
-        path.join(FIX, "nospark.manifest.json"),
-        "--config",
-        path.join(FIX, "k8s.yaml"),
-        "--out",
-        path.join(out, "o"),
-      ]);
+      const r = loaded(compileArgs(out));
       expect(r.code).toBe(0);
       expect(r.packages).toEqual(["ajv:runtime", "yaml:bundled"]); // the templates are precompiled to JavaScript
     } finally {
@@ -176,18 +178,8 @@ describe("modules the built CLI loads", () => {
   }
 
   it("the binary is one file: of dist/components, a compile loads only the generated files it finds by path", () => {
-    const out = (dir: string) => path.join(dir, "o");
     const report = `{ code, own: Object.keys(require.cache).filter((f) => f.includes(${JSON.stringify(path.join(ROOT, "dist", "components"))})).map((f) => f.split(/[\\/]/).slice(-2).join("/")).sort() }`;
-    const args = (dir: string) => [
-      "compile",
-      "--manifest",
-      path.join(FIX, "nospark.manifest.json"),
-      "--config",
-      path.join(FIX, "k8s.yaml"),
-      "--out",
-      out(dir),
-    ];
-    expect(afterRun(args, report)).toEqual({
+    expect(afterRun(compileArgs, report)).toEqual({
       code: 0,
       own: [
         "precompiled/dag.py.hbs.js",
