@@ -12,6 +12,8 @@ import { median, repoRoot, RUN_CONFIG_YAML, scratchDir, tinyProject } from "./co
 export interface CliResult {
   nodes: number;
   runs: number;
+  /** Which environment the processes ran in: "as set" or with NODE_EXTRA_CA_CERTS removed. */
+  environment: CliEnvironment;
   medians: { start: number; floor: number; plan: number; compile: number };
   samples: { start: number[]; floor: number[]; plan: number[]; compile: number[] };
 }
@@ -26,6 +28,20 @@ for (const node of data.nodes) {
 process.stdout.write(String(touched));
 `;
 
+/**
+ * "as set": the environment the bench was started in. "no extra certificates": the same without
+ * NODE_EXTRA_CA_CERTS, which Node reads and parses in every process before the first line of any
+ * script (about 90 ms here, with the system bundle); most users' machines do not set it.
+ */
+export type CliEnvironment = "as set" | "no extra certificates";
+
+function environmentOf(kind: CliEnvironment): NodeJS.ProcessEnv {
+  if (kind === "as set") return process.env;
+  const env = { ...process.env };
+  delete env["NODE_EXTRA_CA_CERTS"];
+  return env;
+}
+
 /** The file package.json declares as the binary: what a user's `kedro-airflow-k8s` runs. */
 function installedBinary(): string {
   const pkg = JSON.parse(fs.readFileSync(path.join(repoRoot(), "package.json"), "utf8")) as {
@@ -34,9 +50,10 @@ function installedBinary(): string {
   return path.join(repoRoot(), pkg.bin["kedro-airflow-k8s"]!);
 }
 
-function timedProcess(args: readonly string[]): number {
+function timedProcess(args: readonly string[], env: NodeJS.ProcessEnv): number {
   const start = process.hrtime.bigint();
   const child = spawnSync(process.execPath, args, {
+    env,
     stdio: ["ignore", "ignore", "pipe"],
     encoding: "utf8",
     maxBuffer: 1 << 28,
@@ -52,8 +69,10 @@ export function measureCli(
   manifest: string,
   nodes: number,
   runs: number,
+  environment: CliEnvironment = "as set",
   bin = installedBinary(),
 ): CliResult {
+  const env = environmentOf(environment);
   if (!fs.existsSync(bin)) throw new Error(`bench: ${bin} is missing (npm run build)`);
   const dir = scratchDir(`cli-${nodes}`);
   const config = path.join(dir, "airflow-k8s.yaml");
@@ -63,23 +82,26 @@ export function measureCli(
   const kinds = {
     // A bare start-up (`node -e 0`): what every process pays before its first line, so that
     // what the floor and the CLI add can be told apart from what Node and the machine cost.
-    start: () => timedProcess(["-e", "0"]),
-    floor: () => timedProcess(["-e", FLOOR, manifest]),
-    plan: () => timedProcess([bin, "plan", "--manifest", manifest, "--json"]),
+    start: () => timedProcess(["-e", "0"], env),
+    floor: () => timedProcess(["-e", FLOOR, manifest], env),
+    plan: () => timedProcess([bin, "plan", "--manifest", manifest, "--json"], env),
     compile: () => {
       fs.rmSync(out, { recursive: true, force: true }); // a first compile: every file written
-      return timedProcess([
-        bin,
-        "compile",
-        "--manifest",
-        manifest,
-        "--config",
-        config,
-        "--project",
-        project,
-        "--out",
-        out,
-      ]);
+      return timedProcess(
+        [
+          bin,
+          "compile",
+          "--manifest",
+          manifest,
+          "--config",
+          config,
+          "--project",
+          project,
+          "--out",
+          out,
+        ],
+        env,
+      );
     },
   };
   const samples: CliResult["samples"] = { start: [], floor: [], plan: [], compile: [] };
@@ -95,6 +117,7 @@ export function measureCli(
   return {
     nodes,
     runs,
+    environment,
     medians: {
       start: median(samples.start),
       floor: median(samples.floor),
