@@ -234,3 +234,36 @@ describe("stable task ids", () => {
     expect(batches).toBeGreaterThan(10);
   });
 });
+
+describe("CompiledProject.taskIds", () => {
+  // Built on first read; it must still look and behave like the plain record it was.
+  it("reads as a plain record of each group's task id, once built, everywhere", () => {
+    const manifest = generate({
+      seed: 7,
+      n: 30,
+      sparkRate: 0.5,
+      memoryRate: 0.2,
+      transcodeRate: 0,
+      fanIn: 2,
+      grouping: true,
+    });
+    const plan = planPipeline(manifest, serverless);
+    const compiled = compileProject({
+      manifest,
+      plan,
+      config: serverless,
+      manifestSource: "m",
+      configSource: "c",
+      factory: null,
+      projectDir: null,
+    });
+    expect(Object.keys(compiled)).toContain("taskIds");
+    const expected = Object.fromEntries(plan.groups.map((g) => [g.name, g.name]));
+    expect(JSON.parse(JSON.stringify(compiled)).taskIds).toEqual(expected);
+    expect(compiled.taskIds).toEqual(expected);
+    expect(compiled.taskIds).toBe(compiled.taskIds);
+    expect({ ...compiled }.taskIds).toBe(compiled.taskIds);
+    compiled.taskIds = {};
+    expect(compiled.taskIds).toEqual({});
+  });
+});

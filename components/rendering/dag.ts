@@ -66,8 +66,6 @@ export interface DagView {
   customImports: string | null;
   tasks: TaskView[];
   edges: Edge[];
-  /** The task id of each plan group, by group name. */
-  groupTaskIds: Record<string, string>;
   /** The cluster's create and delete tasks (variables), marked as Airflow setup and teardown. */
   setupTeardown: { setup: string; teardown: string } | null;
   /** The `__default__` task policy as the DAG's default_args, or null when it sets nothing. */
@@ -308,7 +306,6 @@ export function buildDagView(inputs: DagInputs): DagView {
     defaultArgs: dagDefaults.length > 0 ? dagDefaults : null,
     dagrunTimeout: config.dagrunTimeout,
     taskGroups: groups?.groups ?? [],
-    groupTaskIds: Object.fromEntries(plan.groups.map((g, i) => [g.name, ids[i]!])),
   };
 }
 
