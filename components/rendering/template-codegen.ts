@@ -54,11 +54,32 @@ export function templateToJs(ast: hbs.AST.Program, helperNames: readonly string[
       return js;
     }
     const last = requireTerminal ? parts.length - 1 : parts.length;
-    for (let i = 0; i < last; i++) js = `get(${js}, ${JSON.stringify(parts[i])})`;
+    for (let i = 0; i < last; i++) js = `${getter(parts[i]!, false)}(${js})`;
     if (requireTerminal) {
-      js = `strict(${js}, ${JSON.stringify(parts[last])}, ${JSON.stringify(locOf(path))})`;
+      js = `${getter(parts[last]!, true)}(${js}, ${JSON.stringify(locOf(path))})`;
     }
     return js;
+  };
+
+  // One small function per name the template reads (`get` and `strict` of the runtime for
+  // that name): the property is read at its own site, which sees the few shapes of the
+  // objects that have it, where one shared `get` saw every shape of every view (megamorphic).
+  const getters = new Map<string, string>();
+  const getterCode: string[] = [];
+  const getter = (name: string, isStrict: boolean): string => {
+    const key = `${isStrict ? "s" : "g"}:${name}`;
+    let fn = getters.get(key);
+    if (fn === undefined) {
+      fn = `${isStrict ? "s" : "g"}${getters.size}`;
+      getters.set(key, fn);
+      const literal = JSON.stringify(name);
+      getterCode.push(
+        isStrict
+          ? `function ${fn}(o, loc) { defined(o, ${literal}, loc); return own(o, o[${literal}], ${literal}); }\n`
+          : `function ${fn}(o) { return own(o, o[${literal}], ${literal}); }\n`,
+      );
+    }
+    return fn;
   };
 
   const exprJs = (node: hbs.AST.Expression): string => {
@@ -181,7 +202,8 @@ export function templateToJs(ast: hbs.AST.Program, helperNames: readonly string[
   const main = programFn(ast);
   return (
     `"use strict";\n` +
-    `const { get, strict, lambda, truthy, withBlock, each, noop, helpers } = rt;\n` +
+    `const { own, defined, lambda, truthy, withBlock, each, noop, helpers } = rt;\n` +
+    getterCode.join("") +
     programs.join("") +
     `return (view) => ${main}(view, { root: view });\n`
   );

@@ -13,21 +13,22 @@ type Program = (ctx: Ctx, data: Data) => string;
 const hasOwn = Object.prototype.hasOwnProperty;
 
 /**
- * runtime.js `lookupProperty`: own properties only; an inherited one is refused (undefined) by
- * the default prototype-access rules. Throws on a null parent, as Handlebars does.
+ * runtime.js `lookupProperty` for a name the generated code knows: `value` is `parent[name]`,
+ * read by the caller (template-codegen.ts writes one reader per name, so that each read site
+ * sees the few shapes of the objects that have that name). Own properties only; an inherited
+ * one is refused (undefined) by the default prototype-access rules. Reading a name of a null
+ * parent throws, as in Handlebars.
  */
-function get(parent: unknown, name: string): unknown {
-  const result = (parent as Record<string, unknown>)[name];
-  if (result === null || result === undefined) return result;
-  return hasOwn.call(parent, name) ? result : undefined;
+function own(parent: unknown, value: unknown, name: string): unknown {
+  if (value === null || value === undefined) return value;
+  return hasOwn.call(parent, name) ? value : undefined;
 }
 
 /** runtime.js `strict` and exception.js: a missing terminal name is an error with its place. */
-function strict(parent: unknown, name: string, loc: string): unknown {
+function defined(parent: unknown, name: string, loc: string): void {
   if (!parent || !(name in (parent as object))) {
     throw new Error(`"${name}" not defined in ${String(parent)} - ${loc}`);
   }
-  return get(parent, name);
 }
 
 /** runtime.js `lambda`: a function value is called with the context. */
@@ -96,8 +97,8 @@ function noop(): string {
 }
 
 export interface TemplateRuntime {
-  get: typeof get;
-  strict: typeof strict;
+  own: typeof own;
+  defined: typeof defined;
   lambda: typeof lambda;
   truthy: typeof truthy;
   withBlock: typeof withBlock;
@@ -107,5 +108,5 @@ export interface TemplateRuntime {
 }
 
 export function templateRuntime(helpers: TemplateRuntime["helpers"]): TemplateRuntime {
-  return { get, strict, lambda, truthy, withBlock, each, noop, helpers };
+  return { own, defined, lambda, truthy, withBlock, each, noop, helpers };
 }
