@@ -3,7 +3,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { cli } from "./helpers/cli";
 import { parseRunConfigText, normaliseRunConfig } from "../components/config/load";
-import { parseManifestText } from "../components/manifest/load";
+import { normaliseManifest, parseManifestText } from "../components/manifest/load";
 
 const manifestText = (nodes: unknown, extra: object = {}) =>
   JSON.stringify({ schemaVersion: 1, project: { name: "p" }, nodes, ...extra });
@@ -63,6 +63,22 @@ describe("manifest: defaults", () => {
       warnings: [],
       runConfig: null,
     });
+  });
+  it("reads a parsed file and a value from code alike, and copies only the value from code", () => {
+    const nodes = [
+      { name: "a", inputs: [], outputs: ["x"] },
+      { name: "b", func: "m.f", namespace: "n", inputs: ["x"], outputs: [], tags: ["t"] },
+    ];
+    const text = manifestText(nodes);
+    const fromCode = JSON.parse(text) as { nodes: Record<string, unknown>[] };
+    const a = parseManifestText(text, "m.json");
+    const b = normaliseManifest(fromCode, "code");
+    expect(a).toEqual(b);
+    expect(a.nodes[1]).toEqual({ ...nodes[1], inputTypes: [], outputTypes: [] });
+    // The caller's objects are neither filled in nor shared.
+    expect(fromCode.nodes[0]).toEqual(nodes[0]);
+    expect(b.nodes[0]).not.toBe(fromCode.nodes[0]);
+    expect(b.nodes[1]!.tags).not.toBe(fromCode.nodes[1]!["tags"]);
   });
   it("accepts and ignores keys it does not know, for newer exporters", () => {
     const m = parseManifestText(manifestText([], { future: 1 }), "m.json");

@@ -35,8 +35,9 @@ export function parseManifestText(text: string, source: string): Manifest {
 /**
  * Validates a manifest given as a plain value (parsed JSON, or an object from code) and
  * fills every default. `source` names it in error messages. `owned`: nothing else holds
- * `data` (it was just parsed), so its arrays are kept instead of copied; a value from code is
- * copied, so that later changes to it cannot reach the plan.
+ * `data` (it was just parsed), so its node objects and arrays are kept, the nodes' defaults
+ * filled in place; a value from code is copied, so that later changes to it cannot reach the
+ * plan.
  */
 export function normaliseManifest(data: unknown, source: string, owned = false): Manifest {
   assertValid(validateManifest, data, source);
@@ -63,21 +64,40 @@ export function normaliseManifest(data: unknown, source: string, owned = false):
     },
     pipeline: raw.pipeline ?? "__default__",
     env: raw.env ?? null,
-    nodes: raw.nodes.map((n): ManifestNode => ({
-      name: n.name,
-      func: n.func ?? null,
-      namespace: n.namespace ?? null,
-      inputs: list(n.inputs),
-      outputs: list(n.outputs),
-      tags: n.tags ? list(n.tags) : [],
-      inputTypes: n.inputTypes ? list(n.inputTypes) : [],
-      outputTypes: n.outputTypes ? list(n.outputTypes) : [],
-    })),
+    nodes: owned
+      ? fillNodeDefaults(raw.nodes)
+      : raw.nodes.map((n): ManifestNode => ({
+          name: n.name,
+          func: n.func ?? null,
+          namespace: n.namespace ?? null,
+          inputs: list(n.inputs),
+          outputs: list(n.outputs),
+          tags: n.tags ? list(n.tags) : [],
+          inputTypes: n.inputTypes ? list(n.inputTypes) : [],
+          outputTypes: n.outputTypes ? list(n.outputTypes) : [],
+        })),
     datasets,
     warnings: raw.warnings ? list(raw.warnings) : [],
     runConfig:
       raw.runConfig == null ? null : owned ? raw.runConfig : structuredClone(raw.runConfig),
   };
+}
+
+/**
+ * The parsed nodes themselves, with the defaults the copy below writes. A copy of every node
+ * of a just-parsed file left the parsed ones behind as garbage in the old generation (they
+ * outlive the young one while JSON.parse runs): at 10,000 nodes that cost the collector
+ * about 20 ms per compile. Fields a newer exporter writes stay on the objects, unread.
+ */
+function fillNodeDefaults(nodes: RawManifest["nodes"]): ManifestNode[] {
+  for (const n of nodes) {
+    if (n.func == null) n.func = null;
+    if (n.namespace == null) n.namespace = null;
+    if (n.tags == null) n.tags = [];
+    if (n.inputTypes == null) n.inputTypes = [];
+    if (n.outputTypes == null) n.outputTypes = [];
+  }
+  return nodes as ManifestNode[];
 }
 
 interface RawManifest {
