@@ -434,7 +434,12 @@ export function generateManifest(
       pipeline: "__default__",
       env: null,
       nodes,
-      datasets,
+      // By name, as the exporter writes them (python/kedro_airflow_k8s_export.py).
+      datasets: Object.fromEntries(
+        Object.keys(datasets)
+          .sort()
+          .map((name) => [name, datasets[name]!]),
+      ),
       warnings: [],
     },
     stats,

@@ -80,6 +80,49 @@ describe("manifest: defaults", () => {
     expect(b.nodes[0]).not.toBe(fromCode.nodes[0]);
     expect(b.nodes[1]!.tags).not.toBe(fromCode.nodes[1]!["tags"]);
   });
+  it.each([
+    ["by name, as the exporter writes it", ["a", "b@spark", "c"], ["a", "b@spark", "c"]],
+    ["in another order", ["c", "a", "b@spark"], ["a", "b@spark", "c"]],
+    // JavaScript lists index-like keys first, by value, whatever the order they were added in.
+    ["with index-like names", ["10", "2", "a", "b@spark", "c"], ["2", "10", "a", "b@spark", "c"]],
+  ])("reads a catalog %s the same from a file and from code", (_, order, keys) => {
+    const entries: Record<string, object> = {
+      a: { type: "pandas.CSVDataset" },
+      "b@spark": {
+        type: "spark.SparkDataset",
+        classes: ["kedro_datasets.spark.SparkDataset"],
+        location: { key: "filepath", path: "gs://b/x", local: false, relative: false },
+      },
+      c: {
+        type: "pandas.ParquetDataset",
+        location: {
+          key: "filepath",
+          path: "data/c.pq",
+          local: true,
+          relative: true,
+          protocol: "file",
+        },
+      },
+      "10": { type: "pandas.CSVDataset" },
+      "2": { type: "pandas.CSVDataset" },
+    };
+    const datasets = Object.fromEntries(order.map((name) => [name, entries[name]!]));
+    const text = manifestText([], { datasets });
+    const fromFile = parseManifestText(text, "m.json");
+    const fromCode = normaliseManifest(JSON.parse(text), "code");
+    expect(fromFile).toEqual(fromCode);
+    expect(Object.keys(fromFile.datasets)).toEqual(keys);
+    expect(Object.keys(fromCode.datasets)).toEqual(keys);
+    if (order.includes("a")) {
+      expect(fromFile.datasets["a"]).toEqual({
+        type: "pandas.CSVDataset",
+        classes: [],
+        location: null,
+      });
+      expect(fromFile.datasets["b@spark"]!.location!.protocol).toBeNull();
+      expect(fromFile.datasets["c"]!.location!.protocol).toBe("file");
+    }
+  });
   it("accepts and ignores keys it does not know, for newer exporters", () => {
     const m = parseManifestText(manifestText([], { future: 1 }), "m.json");
     expect(m.nodes).toEqual([]);

@@ -44,16 +44,23 @@ export function normaliseManifest(data: unknown, source: string, owned = false):
   // The schema guarantees the shapes below; only defaults are filled here.
   const raw = data as RawManifest;
   const list = owned ? (xs: string[]) => xs : (xs: string[]) => [...xs];
-  const datasets: Record<string, DatasetInfo> = {};
-  for (const name of Object.keys(raw.datasets ?? {}).sort()) {
-    const entry = raw.datasets![name]!;
-    datasets[name] = {
-      type: entry.type,
-      classes: entry.classes ? list(entry.classes) : [],
-      location: entry.location
-        ? { ...entry.location, protocol: entry.location.protocol ?? null }
-        : null,
-    };
+  const names = Object.keys(raw.datasets ?? {});
+  let datasets: Record<string, DatasetInfo>;
+  if (owned && raw.datasets !== undefined && isSorted(names)) {
+    // The exporter writes the catalog by name: a just-parsed one is kept as it is.
+    datasets = fillDatasetDefaults(raw.datasets, names);
+  } else {
+    datasets = {};
+    for (const name of names.sort()) {
+      const entry = raw.datasets![name]!;
+      datasets[name] = {
+        type: entry.type,
+        classes: entry.classes ? list(entry.classes) : [],
+        location: entry.location
+          ? { ...entry.location, protocol: entry.location.protocol ?? null }
+          : null,
+      };
+    }
   }
   return {
     schemaVersion: 1,
@@ -100,6 +107,26 @@ function fillNodeDefaults(nodes: RawManifest["nodes"]): ManifestNode[] {
   return nodes as ManifestNode[];
 }
 
+/** Whether `names` is in the order `Array.prototype.sort` gives (UTF-16 code units). */
+function isSorted(names: readonly string[]): boolean {
+  for (let i = 1; i < names.length; i++) if (names[i - 1]! > names[i]!) return false;
+  return true;
+}
+
+/** The parsed catalog itself, with the defaults the copy writes (see fillNodeDefaults). */
+function fillDatasetDefaults(
+  datasets: NonNullable<RawManifest["datasets"]>,
+  names: readonly string[],
+): Record<string, DatasetInfo> {
+  for (const name of names) {
+    const entry = datasets[name]!;
+    if (entry.classes == null) entry.classes = [];
+    if (entry.location == null) entry.location = null;
+    else if (entry.location.protocol == null) entry.location.protocol = null;
+  }
+  return datasets as Record<string, DatasetInfo>;
+}
+
 interface RawManifest {
   project: { name: string; package?: string | null; kedroVersion?: string | null };
   pipeline?: string;
@@ -119,7 +146,8 @@ interface RawManifest {
     {
       type: string;
       classes?: string[];
-      location?: Omit<DatasetLocation, "protocol"> & { protocol?: string | null };
+      // Absent in the file; null once filled in place.
+      location?: (Omit<DatasetLocation, "protocol"> & { protocol?: string | null }) | null;
     }
   >;
   warnings?: string[];
