@@ -37,26 +37,38 @@ export function clusterWindow(plan: Plan): ClusterWindow | null {
 
 /**
  * Only the window's `createAfter` (what the DAG needs), or null with no Spark group: without
- * the walk over every Spark job's ancestors that `idleTasks` costs.
+ * the walk over every Spark job's ancestors that `idleTasks` costs. `ups`: each group's
+ * upstream group indices (upstreamIndices), when the caller has them already.
  */
-export function clusterCreateAfter(plan: Plan): string[] | null {
-  const facts = commonAncestors(plan);
+export function clusterCreateAfter(
+  plan: Plan,
+  ups: readonly (readonly number[])[] = upstreamIndices(plan),
+): string[] | null {
+  const facts = commonAncestors(plan, ups);
   return facts === null ? null : nearest(plan, facts);
+}
+
+/** Each group's upstream groups as indices into plan.groups (the plan names them). */
+export function upstreamIndices(plan: Plan): number[][] {
+  const index = new Map<string, number>();
+  for (let g = 0; g < plan.groups.length; g++) index.set(plan.groups[g]!.name, g);
+  return plan.groups.map((g) => g.upstream.map((u) => index.get(u)!));
 }
 
 interface WindowFacts {
   n: number;
   /** Upstream group indices of each group. */
-  ups: number[][];
+  ups: readonly (readonly number[])[];
   spark: boolean[];
   /** 1 for each ancestor of every earliest Spark job. */
   inCommon: Uint8Array;
 }
 
-function commonAncestors(plan: Plan): WindowFacts | null {
+function commonAncestors(
+  plan: Plan,
+  ups: readonly (readonly number[])[] = upstreamIndices(plan),
+): WindowFacts | null {
   const n = plan.groups.length;
-  const index = new Map(plan.groups.map((g, i) => [g.name, i]));
-  const ups = plan.groups.map((g) => g.upstream.map((u) => index.get(u)!));
   const spark = plan.groups.map((g) => g.kind === "spark");
   if (!spark.includes(true)) return null;
 
@@ -91,7 +103,11 @@ function nearest(plan: Plan, { n, ups, inCommon }: WindowFacts): string[] {
 }
 
 /** 1 for every proper ancestor of the starts (a walk up the upstream lists). */
-function ancestors(ups: number[][], starts: number[], n: number): Uint8Array {
+function ancestors(
+  ups: readonly (readonly number[])[],
+  starts: readonly number[],
+  n: number,
+): Uint8Array {
   const seen = new Uint8Array(n);
   const stack: number[] = [];
   for (const s of starts) for (const u of ups[s]!) stack.push(u);

@@ -1,7 +1,7 @@
 import { InputError } from "../common/errors";
 import type { RunConfig, SparkBackend as SparkType, SparkConfig } from "../config/types";
 import type { Manifest } from "../manifest/types";
-import { clusterCreateAfter } from "../planning/cluster-window";
+import { clusterCreateAfter, upstreamIndices } from "../planning/cluster-window";
 import type { Plan } from "../planning/plan";
 import { assetArguments, assetScheduleSource, checkScheduleNotSelf, planAssets } from "./assets";
 import { BACKENDS, type ArtifactUris, type BackendContext, type BackendTasks } from "./backends";
@@ -121,11 +121,12 @@ export function buildDagView(inputs: DagInputs): DagView {
   // two new strings per edge, each hashed again when the edges are sorted).
   const vars = plan.groups.map((_, g) => `task_${g}`);
   const varOf = (g: number) => vars[g]!;
-  const groupIndex = new Map(plan.groups.map((g, i) => [g.name, i]));
+  // Each group's upstream groups by index, for the edges and the cluster's place.
+  const ups = upstreamIndices(plan);
   const nodes = (group: (typeof plan.groups)[number]) =>
     nodesArgument(group, manifest, inputs.manifestSource);
 
-  const tasks: TaskView[] = [];
+  let tasks: TaskView[] = [];
   const edges: Edge[] = [];
   const imports: Record<ImportKey, boolean> = {
     hashlib: false,
@@ -184,8 +185,10 @@ export function buildDagView(inputs: DagInputs): DagView {
     // Spark job waits for anyway (planning/cluster-window.ts), so it never bills through them.
     const setup = fromBackend.setupTeardown?.setup;
     if (setup !== undefined) {
-      for (const up of clusterCreateAfter(plan)!) {
-        edges.push({ from: varOf(groupIndex.get(up)!), to: setup });
+      const index = new Map<string, number>();
+      for (let g = 0; g < plan.groups.length; g++) index.set(plan.groups[g]!.name, g);
+      for (const up of clusterCreateAfter(plan, ups)!) {
+        edges.push({ from: varOf(index.get(up)!), to: setup });
       }
     }
   }
@@ -200,15 +203,15 @@ export function buildDagView(inputs: DagInputs): DagView {
         t.pod.fieldEnv.length > 0),
   );
 
-  // The plan group each task runs (task_<g>), -1 for the others: read once from the variable.
-  const groupOfTask = new Map<TaskView, number>();
-  for (const t of tasks)
-    groupOfTask.set(t, t.var.startsWith("task_") ? Number(t.var.slice(5)) : -1);
+  // The plan group each task runs (task_<g>), -1 for the others, by the task's place in
+  // `tasks` (kept beside it when tasks are sorted): read once from the variable.
+  let groupOfTask = tasks.map((t) => (t.var.startsWith("task_") ? Number(t.var.slice(5)) : -1));
 
   // Task policies: each group's task says what differs from the DAG's default_args.
   const policies = groupPolicies(plan.groups, manifest, config, configSource);
-  for (const task of tasks) {
-    const g = groupOfTask.get(task)!;
+  for (let i = 0; i < tasks.length; i++) {
+    const task = tasks[i]!;
+    const g = groupOfTask[i]!;
     if (g < 0) continue;
     const kwargs = taskKwargs(policies[g]!, config, task.pod !== undefined);
     task.policy =
@@ -222,37 +225,43 @@ export function buildDagView(inputs: DagInputs): DagView {
 
   // Assets: each group's task (a factory's text excepted) gets its outlets and inlets.
   const groupAssets = planAssets(manifest, plan, config, inputs.peers ?? []);
-  checkScheduleNotSelf(config.schedule, groupAssets, configSource);
-  for (const task of tasks) {
-    const g = groupOfTask.get(task)!;
+  checkScheduleNotSelf(config.schedule, plan, groupAssets, configSource);
+  for (let i = 0; i < tasks.length; i++) {
+    const task = tasks[i]!;
+    const g = groupOfTask[i]!;
     if (g < 0 || task.custom !== undefined) continue;
-    task.assets = assetArguments(groupAssets.get(plan.groups[g]!.name));
+    task.assets = assetArguments(groupAssets[g]);
     imports.asset ||= task.assets !== null;
   }
   imports.asset ||= config.schedule !== null;
 
   // The plan's edges, between the tasks that run the groups.
-  plan.groups.forEach((group, g) => {
-    for (const up of group.upstream) edges.push({ from: varOf(groupIndex.get(up)!), to: varOf(g) });
-  });
+  for (let g = 0; g < ups.length; g++) {
+    for (const up of ups[g]!) edges.push({ from: varOf(up), to: varOf(g) });
+  }
   // Tasks read in plan order: the groups as planned, the cluster just before the first Spark
   // job (it waits for the tasks before it), then the closing tasks.
   const firstSpark = plan.groups.findIndex((g) => g.kind === "spark");
-  const rank = (t: TaskView) =>
+  const rank = (t: TaskView, g: number) =>
     t.var === CREATE_VAR
       ? firstSpark - 0.5
-      : groupOfTask.get(t)! >= 0
-        ? groupOfTask.get(t)!
+      : g >= 0
+        ? g
         : plan.groups.length + (t.var === DELETE_VAR ? 0 : 1);
   // Sort keys computed once per item, not per comparison (slices or Map lookups each time).
-  sortByKeys(tasks, tasks.map(rank), null);
+  const taskOrder = sortedOrder(
+    tasks.map((t, i) => rank(t, groupOfTask[i]!)),
+    null,
+  );
+  tasks = taskOrder.map((i) => tasks[i]!);
+  groupOfTask = taskOrder.map((i) => groupOfTask[i]!);
   const order = new Map<string, number>();
   tasks.forEach((t, i) => order.set(t.var, i));
-  sortByKeys(
-    edges,
+  const edgeOrder = sortedOrder(
     edges.map((e) => order.get(e.to)!),
     edges.map((e) => order.get(e.from)!),
   );
+  const sortedEdges = edgeOrder.map((i) => edges[i]!);
 
   // Kedro namespaces as TaskGroups: only the plan's tasks go in one, the cluster's stay on top.
   const groups = config.taskGroups
@@ -263,8 +272,9 @@ export function buildDagView(inputs: DagInputs): DagView {
       )
     : null;
   if (groups !== null) {
-    for (const t of tasks) {
-      const g = groupOfTask.get(t)!;
+    for (let i = 0; i < tasks.length; i++) {
+      const t = tasks[i]!;
+      const g = groupOfTask[i]!;
       const tg = g < 0 ? null : groups.groupOf[g];
       if (tg) t.taskGroup = tg;
     }
@@ -301,7 +311,7 @@ export function buildDagView(inputs: DagInputs): DagView {
       macroNames.length === 0 ? null : `{${macroNames.map((n) => `"${n}": ${n}`).join(", ")}}`,
     customImports: fromBackend?.customImports ?? null,
     tasks,
-    edges,
+    edges: sortedEdges,
     setupTeardown: fromBackend?.setupTeardown ?? null,
     defaultArgs: dagDefaults.length > 0 ? dagDefaults : null,
     dagrunTimeout: config.dagrunTimeout,
@@ -310,14 +320,13 @@ export function buildDagView(inputs: DagInputs): DagView {
 }
 
 /**
- * Sorts `items` in place by `first`, then `second` (keys by the item's index), stably, as
- * Array.prototype.sort with a comparator of those keys would.
+ * The order that sorts items by `first`, then `second` (keys by the item's index), stably, as
+ * Array.prototype.sort with a comparator of those keys would: the items' indices in that order.
  */
-function sortByKeys<T>(items: T[], first: number[], second: number[] | null): void {
-  const index = items.map((_, i) => i);
+function sortedOrder(first: readonly number[], second: readonly number[] | null): number[] {
+  const index = first.map((_, i) => i);
   index.sort((a, b) => first[a]! - first[b]! || (second === null ? 0 : second[a]! - second[b]!));
-  const sorted = index.map((i) => items[i]!);
-  for (let i = 0; i < sorted.length; i++) items[i] = sorted[i]!;
+  return index;
 }
 
 /** Runs the backend of the config's type on a context of that type (one place knows the pairing). */
