@@ -183,6 +183,8 @@ describe("modules the built CLI loads", () => {
       code: 0,
       own: [
         "precompiled/dag.py.hbs.js",
+        "precompiled/pod-head.py.hbs.js",
+        "precompiled/pod-tail.py.hbs.js",
         "validators/cluster-kubernetes.js",
         "validators/manifest.js",
         "validators/run-config.js",

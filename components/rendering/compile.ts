@@ -5,7 +5,7 @@ import type { RunConfig } from "../config/types";
 import type { Manifest } from "../manifest/types";
 import type { Plan } from "../planning/plan";
 import { BACKENDS } from "./backends";
-import { buildDagView, dagIdOf, type TaskView } from "./dag";
+import { buildDagView, dagIdOf, type PodView, type TaskView } from "./dag";
 import type { SparkOperatorFactory } from "./factory";
 import { contentHash, slug } from "./names";
 import { readStaticTemplate, renderTemplate } from "./templates";
@@ -161,7 +161,11 @@ export function compileProject(inputs: CompileInputs): CompiledProject {
         : {}),
     },
   });
-  const dagText = renderTemplate("dag.py.hbs", { ...view, tasks: view.tasks.map(completeTask) });
+  const podSettings = podSettingsRenderer();
+  const dagText = renderTemplate("dag.py.hbs", {
+    ...view,
+    tasks: view.tasks.map((task) => completeTask(task, podSettings)),
+  });
   const dagId = dagIdOf(manifest, config);
   const compiled = {
     dagId,
@@ -186,11 +190,46 @@ export function compileProject(inputs: CompileInputs): CompiledProject {
   });
 }
 
+/** A pod's settings before and after its arguments, as the DAG writes them. */
+interface PodSettingsText {
+  head: string;
+  tail: string;
+}
+
+/**
+ * Renders a pod's settings (templates/pod-head.py.hbs, pod-tail.py.hbs), once per settings
+ * key: the DAG's pods of one resources profile share every setting but their arguments, and
+ * writing each pod's from its fields was a quarter of the DAG template's time.
+ */
+function podSettingsRenderer(): (pod: PodView) => PodSettingsText {
+  const byKey = new Map<object, PodSettingsText>();
+  const render = (pod: PodView): PodSettingsText => ({
+    head: renderTemplate("pod-head.py.hbs", pod),
+    tail: renderTemplate("pod-tail.py.hbs", pod),
+  });
+  return (pod) => {
+    if (pod.settingsKey === undefined) return render(pod);
+    let text = byKey.get(pod.settingsKey);
+    if (text === undefined) {
+      text = render(pod);
+      byKey.set(pod.settingsKey, text);
+    }
+    return text;
+  };
+}
+
+/** What the DAG template reads of a task: every key present (strict templates). */
+type CompleteTask = Required<TaskView> & { podHead: string | null; podTail: string | null };
+
 /**
  * Strict templates need every key present; absent parts of a task are null. Written key by
  * key (one object shape for every task) rather than as a spread over defaults.
  */
-function completeTask(task: TaskView): Required<TaskView> {
+function completeTask(
+  task: TaskView,
+  podSettings: (pod: PodView) => PodSettingsText,
+): CompleteTask {
+  const settings = task.pod === undefined ? null : podSettings(task.pod);
   return {
     var: task.var,
     taskId: task.taskId,
@@ -202,6 +241,8 @@ function completeTask(task: TaskView): Required<TaskView> {
     taskGroup: task.taskGroup ?? (null as never),
     policy: task.policy ?? [],
     assets: task.assets ?? null,
+    podHead: settings === null ? null : settings.head,
+    podTail: settings === null ? null : settings.tail,
   };
 }
 

@@ -16,12 +16,16 @@ import {
   nodesArgument,
   nonEmptyList,
   podView,
+  profileOf,
   type Edge,
   type ImportKey,
   type TaskView,
 } from "./tasks";
 
 export type { ArtifactUris } from "./backends";
+
+/** The settings key of the DAG's pods without a resources profile. */
+const NO_PROFILE = Object.freeze({});
 export type { PodView, TaskView } from "./tasks";
 export { CREATE_CLUSTER, DELETE_CLUSTER, SPARK_JOBS_SUCCEEDED } from "./backends/types";
 export { DATAPROC_IDLE_TTL_S } from "./backends/dataproc";
@@ -148,12 +152,17 @@ export function buildDagView(inputs: DagInputs): DagView {
     if (group.kind !== "default") return;
     const args = ["run", "--pipeline", manifest.pipeline, "--nodes", nodes(group)];
     if (config.env !== null) args.splice(1, 0, "--env", config.env);
-    const pod = podView(config, manifest, group, {
-      image: config.image!,
-      cmds: ["kedro"],
-      arguments: args,
-    });
+    const profile = profileOf(config, group, manifest);
+    const pod = podView(
+      config,
+      manifest,
+      group,
+      { image: config.image!, cmds: ["kedro"], arguments: args },
+      profile,
+    );
     pod.templatedArguments = paramsArguments;
+    // These pods differ only in their arguments and their resources profile.
+    pod.settingsKey = profile ?? NO_PROFILE;
     imports.pod = true;
     tasks.push({ var: varOf(g), taskId: ids[g]!, docMd: groupDoc(group), pod, kwargs: [] });
   });

@@ -86,6 +86,13 @@ export interface PodView {
   }[];
   labels: Record<string, string> | null;
   annotations: Record<string, string> | null;
+  /**
+   * Pods with the same key have the same settings besides `arguments` and
+   * `templatedArguments`, so their settings are rendered once (compile.ts). Set by the DAG
+   * view for its own pods (one key per resources profile), which nothing changes afterwards;
+   * a backend's pods, which it edits, have none.
+   */
+  settingsKey?: object;
 }
 
 export interface Edge {
@@ -178,7 +185,7 @@ function resourceTagIndex(manifest: Manifest): Map<string, string[]> {
  * The resources profile of a group: a `resources:<name>` (or `resources.<name>`) tag of its
  * nodes, the first by name when they differ, else `__default__`.
  */
-function profileOf(
+export function profileOf(
   config: RunConfig,
   group: PlanGroup,
   manifest: Manifest,
@@ -229,8 +236,8 @@ export function podView(
   manifest: Manifest,
   group: PlanGroup,
   what: { image: string; cmds: string[]; arguments: string[] },
+  profile: ResourceProfile | null = profileOf(config, group, manifest),
 ): PodView {
-  const profile = profileOf(config, group, manifest);
   const pod: PodView = {
     gke: null,
     kubernetesConnId: null,
