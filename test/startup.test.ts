@@ -4,7 +4,12 @@ import * as os from "node:os";
 import * as path from "node:path";
 import Ajv from "ajv";
 import { SCHEMAS } from "../components/common/schema-build";
-import { AJV_OPTIONS, generatedValidatorFile, schemaDigest } from "../components/common/schema";
+import {
+  AJV_OPTIONS,
+  ajvOptionsFor,
+  generatedValidatorFile,
+  schemaDigest,
+} from "../components/common/schema";
 import { defaultRunConfig, normaliseRunConfig } from "../components/config/load";
 
 /**
@@ -39,6 +44,21 @@ describe("generated validators", () => {
       { schemaVersion: 1, project: { name: "p" }, nodes: [], datasets: { "a b": { type: 3 } } },
     ],
     ["manifest", []],
+    // Compiled counting UTF-16 units (only `minLength: 1` bounds): the same verdicts as code
+    // points on empty, astral and lone-surrogate names.
+    ["manifest", { schemaVersion: 1, project: { name: "\u{1F600}" }, nodes: [] }],
+    [
+      "manifest",
+      {
+        schemaVersion: 1,
+        project: { name: "p" },
+        nodes: [{ name: "\ud800", inputs: [], outputs: [""] }],
+      },
+    ],
+    [
+      "manifest",
+      { schemaVersion: 1, project: { name: "p" }, nodes: [], datasets: { x: { type: "" } } },
+    ],
     ["run-config", { run_config: {} }],
     ["run-config", { run_config: { spark: { type: "emr" } } }],
     ["run-config", { run_config: { group_spark_node: false } }],
@@ -126,10 +146,10 @@ describe("modules the built CLI loads", () => {
     return JSON.parse(r.stdout) as { code: number; packages: string[] };
   }
 
-  it("plan without --config: no Ajv compiler, no yaml, no Handlebars", () => {
+  it("plan without --config: no Ajv at all (the manifest's validator needs none of its runtime), no yaml, no Handlebars", () => {
     expect(loaded(["plan", "--manifest", ANCHOR, "--json"])).toEqual({
       code: 0,
-      packages: ["ajv:runtime"],
+      packages: [],
     });
   });
 
@@ -228,5 +248,15 @@ describe("defaultRunConfig", () => {
     // defaultRunConfig skips the validator on the strength of this test.
     expect(new Ajv(AJV_OPTIONS).validate(SCHEMAS["run-config"]!, { run_config: {} })).toBe(true);
     expect(defaultRunConfig()).toEqual(normaliseRunConfig({ run_config: {} }, "defaults"));
+  });
+});
+
+describe("ajvOptionsFor", () => {
+  it("counts UTF-16 units only where every length bound is minLength 0 or 1", () => {
+    expect(ajvOptionsFor(SCHEMAS["manifest"]!).unicode).toBe(false);
+    expect(ajvOptionsFor(SCHEMAS["run-config"]!).unicode).toBe(true); // it has a maxLength
+    expect(ajvOptionsFor({ type: "string", minLength: 2 }).unicode).toBe(true);
+    expect(ajvOptionsFor({ items: [{ maxLength: 3 }] }).unicode).toBe(true);
+    expect(ajvOptionsFor({ properties: { a: { minLength: 1 } } }).unicode).toBe(false);
   });
 });

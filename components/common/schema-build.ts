@@ -5,7 +5,7 @@ import standaloneCode from "ajv/dist/standalone";
 import manifestSchema from "../../docs/manifest.schema.json";
 import runConfigSchema from "../../docs/run-config.schema.json";
 import { CLUSTER_SCHEMAS } from "../config/cluster-config";
-import { AJV_OPTIONS, generatedValidatorFile, schemaDigest } from "./schema";
+import { ajvOptionsFor, generatedValidatorFile, schemaDigest } from "./schema";
 
 /** The schemas that get a standalone validator, by the name their loaders ask for. */
 export const SCHEMAS: Record<string, object> = {
@@ -21,7 +21,7 @@ export const SCHEMAS: Record<string, object> = {
 export function buildValidators(dir: string): string[] {
   const written: string[] = [];
   for (const [name, schema] of Object.entries(SCHEMAS)) {
-    const ajv = new Ajv({ ...AJV_OPTIONS, code: { source: true } });
+    const ajv = new Ajv({ ...ajvOptionsFor(schema), code: { source: true } });
     const code = standaloneCode(ajv, ajv.compile(schema));
     const file = generatedValidatorFile(name, dir);
     fs.mkdirSync(path.dirname(file), { recursive: true });

@@ -21,6 +21,37 @@ export const AJV_OPTIONS: Options = {
   allowUnionTypes: true,
 };
 
+/**
+ * The options a schema is compiled with. Ajv counts a string's length in code points (its
+ * `unicode` option), a loop per string checked. Where a schema's only length bound is
+ * `minLength: 1` (not empty), UTF-16 units give the same answer without the loop: the manifest
+ * checks 40,000 names that way at 10,000 nodes. A schema with any other bound keeps code points.
+ */
+export function ajvOptionsFor(schema: object): Options {
+  return { ...AJV_OPTIONS, unicode: !onlyNonEmptyBounds(schema), logger: AJV_LOGGER };
+}
+
+/**
+ * Ajv 8 marks `unicode` deprecated (its default is the safe one) but still honours it
+ * (ajv/lib/vocabularies/validation/limitLength.ts): its console, without that one notice.
+ */
+const AJV_LOGGER = {
+  log: (...args: unknown[]) => console.log(...args),
+  warn: (...args: unknown[]) => {
+    if (!String(args[0]).startsWith("DEPRECATED: option unicode.")) console.warn(...args);
+  },
+  error: (...args: unknown[]) => console.error(...args),
+};
+
+function onlyNonEmptyBounds(value: unknown): boolean {
+  if (value === null || typeof value !== "object") return true;
+  if (Array.isArray(value)) return value.every(onlyNonEmptyBounds);
+  const record = value as Record<string, unknown>;
+  if ("maxLength" in record) return false;
+  if ("minLength" in record && record["minLength"] !== 0 && record["minLength"] !== 1) return false;
+  return Object.values(record).every(onlyNonEmptyBounds);
+}
+
 /** A validator that is found or compiled on first use. */
 export type Validator = () => ValidateFunction;
 
@@ -60,10 +91,16 @@ function generatedValidator(name: string, schema: object): ValidateFunction | un
   return mod.schemaDigest === schemaDigest(schema) ? mod.default : undefined;
 }
 
-let ajv: import("ajv").default | undefined;
+/** One Ajv per set of options (the `unicode` choice), made on first use. */
+const ajvs = new Map<boolean, import("ajv").default>();
 function runtimeCompile(schema: object): ValidateFunction {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  ajv ??= new (require("ajv") as typeof import("ajv")).default(AJV_OPTIONS);
+  const options = ajvOptionsFor(schema);
+  let ajv = ajvs.get(options.unicode!);
+  if (ajv === undefined) {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    ajv = new (require("ajv") as typeof import("ajv")).default(options);
+    ajvs.set(options.unicode!, ajv);
+  }
   return ajv.compile(schema);
 }
 
