@@ -176,7 +176,7 @@ export function writeOwnedTree(
   // 2. What to write, keep, remove; refuse before any change if a path holds someone else's file.
   const report: OwnedTreeReport = { written: [], unchanged: [], removed: [], disowned: [] };
   const next: Index = new Map();
-  const writes: { rel: string; content: string | Buffer; exists: boolean }[] = [];
+  const writes: { rel: string; content: Buffer; exists: boolean }[] = [];
   const removals: string[] = [];
   const currentDigest = (rel: string): string | null | "other" => {
     const full = path.join(out, rel);
@@ -189,12 +189,14 @@ export function writeOwnedTree(
     }
   };
   for (const file of files) {
-    const digest = sha256(file.content);
+    // Encoded once, for the digest and the write alike (each would encode a string again).
+    const content = typeof file.content === "string" ? Buffer.from(file.content) : file.content;
+    const digest = sha256(content);
     next.set(file.path, digest);
     const current = currentDigest(file.path);
     if (current === digest) report.unchanged.push(file.path);
     else if (current === null || current === index.get(file.path)) {
-      writes.push({ rel: file.path, content: file.content, exists: current !== null });
+      writes.push({ rel: file.path, content, exists: current !== null });
       report.written.push(file.path);
     } else {
       throw new InputError(
