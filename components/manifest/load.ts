@@ -113,7 +113,7 @@ function isSorted(names: readonly string[]): boolean {
   return true;
 }
 
-/** The parsed catalog itself, with the defaults the copy writes (see fillNodeDefaults). */
+/** The parsed catalog itself, with the defaults the copy writes (see fillNodeDefaults; extra fields stay too). */
 function fillDatasetDefaults(
   datasets: NonNullable<RawManifest["datasets"]>,
   names: readonly string[],

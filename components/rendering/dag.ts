@@ -23,9 +23,6 @@ import {
 } from "./tasks";
 
 export type { ArtifactUris } from "./backends";
-
-/** The settings key of the DAG's pods without a resources profile. */
-const NO_PROFILE = Object.freeze({});
 export type { PodView, TaskView } from "./tasks";
 export { CREATE_CLUSTER, DELETE_CLUSTER, SPARK_JOBS_SUCCEEDED } from "./backends/types";
 export { DATAPROC_IDLE_TTL_S } from "./backends/dataproc";
@@ -94,6 +91,9 @@ export function dagIdOf(manifest: Manifest, config: RunConfig): string {
   if (manifest.pipeline === DEFAULT_PIPELINE) return base;
   return `${base.slice(0, MAX_DAG_BASE)}__${pipelineKey(manifest.pipeline)}`;
 }
+
+/** The settings key of the DAG's pods without a resources profile. */
+const NO_PROFILE = Object.freeze({});
 
 /**
  * The DAG as data: pods for the plan's default groups, the Spark backend's tasks for its Spark
