@@ -75,7 +75,9 @@ describe("the Dataproc cluster's window", () => {
         const nearest = common.filter((g) => !common.some((c) => anc[c]!.has(g)));
         expect(window!.createAfter).toEqual(nearest.map((g) => `g${g}`));
         // What the DAG uses: the same list, without the idle-task walk.
-        expect(clusterCreateAfter(planOf(groups))).toEqual(window!.createAfter);
+        expect(clusterCreateAfter(planOf(groups))!.map((g) => `g${g}`)).toEqual(
+          window!.createAfter,
+        );
         const idle = groups
           .map((_, g) => g)
           .filter(

@@ -153,6 +153,19 @@ const edits = fc.record({
   seed: fc.integer(),
 });
 
+/** What compileProject takes for `manifest`, planned and rendered with the Serverless config. */
+function serverlessInputs(manifest: Manifest) {
+  return {
+    manifest,
+    plan: planPipeline(manifest, serverless),
+    config: serverless,
+    manifestSource: "m",
+    configSource: "c",
+    factory: null,
+    projectDir: null,
+  };
+}
+
 describe("stable task ids", () => {
   // How much the runs exercised, so that a generator gone flat fails rather than passes.
   const seen = { kept: 0, hashed: 0, spark: 0 };
@@ -191,16 +204,8 @@ describe("stable task ids", () => {
         const before = generate({ ...shape, sparkRate: Math.max(shape.sparkRate, 0.4) });
         const { after } = applyEdit(before, edit);
         const derived = (manifest: Manifest) => {
-          const plan = planPipeline(manifest, serverless);
-          const inputs = {
-            manifest,
-            plan,
-            config: serverless,
-            manifestSource: "m",
-            configSource: "c",
-            factory: null,
-            projectDir: null,
-          };
+          const inputs = serverlessInputs(manifest);
+          const { plan } = inputs;
           const compiled = compileProject(inputs);
           const runScripts = Object.fromEntries(
             compiled.artifacts.map((a) => [a.name.replace(/-[0-9a-f]{12}\.py$/, ""), a.uri!]),
@@ -247,16 +252,9 @@ describe("CompiledProject.taskIds", () => {
       fanIn: 2,
       grouping: true,
     });
-    const plan = planPipeline(manifest, serverless);
-    const compiled = compileProject({
-      manifest,
-      plan,
-      config: serverless,
-      manifestSource: "m",
-      configSource: "c",
-      factory: null,
-      projectDir: null,
-    });
+    const inputs = serverlessInputs(manifest);
+    const { plan } = inputs;
+    const compiled = compileProject(inputs);
     expect(Object.keys(compiled)).toContain("taskIds");
     const expected = Object.fromEntries(plan.groups.map((g) => [g.name, g.name]));
     expect(JSON.parse(JSON.stringify(compiled)).taskIds).toEqual(expected);

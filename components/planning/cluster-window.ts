@@ -32,20 +32,20 @@ export function clusterWindow(plan: Plan): ClusterWindow | null {
   for (let g = 0; g < n; g++) {
     if (!spark[g] && aboveSomeJob[g] && !inCommon[g]) idleTasks.push(plan.groups[g]!.name);
   }
-  return { createAfter: nearest(plan, facts), idleTasks };
+  return { createAfter: nearest(facts).map((g) => plan.groups[g]!.name), idleTasks };
 }
 
 /**
- * Only the window's `createAfter` (what the DAG needs), or null with no Spark group: without
- * the walk over every Spark job's ancestors that `idleTasks` costs. `ups`: each group's
- * upstream group indices (upstreamIndices), when the caller has them already.
+ * Only the window's `createAfter` (what the DAG needs), as plan group indices, or null with no
+ * Spark group: without the walk over every Spark job's ancestors that `idleTasks` costs.
+ * `ups`: each group's upstream group indices (upstreamIndices), when the caller has them.
  */
 export function clusterCreateAfter(
   plan: Plan,
   ups: readonly (readonly number[])[] = upstreamIndices(plan),
-): string[] | null {
+): number[] | null {
   const facts = commonAncestors(plan, ups);
-  return facts === null ? null : nearest(plan, facts);
+  return facts === null ? null : nearest(facts);
 }
 
 /** Each group's upstream groups as indices into plan.groups (the plan names them). */
@@ -93,12 +93,11 @@ function commonAncestors(
 }
 
 /** The nearest common ancestors: those that no other common ancestor waits for. */
-function nearest(plan: Plan, { n, ups, inCommon }: WindowFacts): string[] {
+function nearest({ n, ups, inCommon }: WindowFacts): number[] {
   const waitedFor = new Uint8Array(n);
   for (let g = 0; g < n; g++) if (inCommon[g]) for (const u of ups[g]!) waitedFor[u] = 1;
-  const createAfter: string[] = [];
-  for (let g = 0; g < n; g++)
-    if (inCommon[g] && !waitedFor[g]) createAfter.push(plan.groups[g]!.name);
+  const createAfter: number[] = [];
+  for (let g = 0; g < n; g++) if (inCommon[g] && !waitedFor[g]) createAfter.push(g);
   return createAfter;
 }
 

@@ -194,11 +194,7 @@ export function buildDagView(inputs: DagInputs): DagView {
     // Spark job waits for anyway (planning/cluster-window.ts), so it never bills through them.
     const setup = fromBackend.setupTeardown?.setup;
     if (setup !== undefined) {
-      const index = new Map<string, number>();
-      for (let g = 0; g < plan.groups.length; g++) index.set(plan.groups[g]!.name, g);
-      for (const up of clusterCreateAfter(plan, ups)!) {
-        edges.push({ from: varOf(index.get(up)!), to: setup });
-      }
+      for (const up of clusterCreateAfter(plan, ups)!) edges.push({ from: varOf(up), to: setup });
     }
   }
 
