@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
 
 ROOT = Path(__file__).resolve().parents[3]
 CLI = ROOT / "dist" / "cli.js"
@@ -312,3 +313,56 @@ def test_several_pipelines_compile_to_dags_that_import_side_by_side(tmp_path):
     }
     assert list(clusters) == ["spaceflights-spark__spark_features"]
     assert re.fullmatch(r"spaceflights-[0-9a-f]{10}", clusters[ids[1]])
+
+
+def expected_profile(nodes: list[str], tags: dict[str, list[str]], profiles: dict) -> dict | None:
+    """The run config's resources profile of a task's nodes, by the documented rule: a
+    resources:<name> (or resources.<name>) tag, the first by name that is configured, else
+    __default__."""
+    named = sorted(
+        {
+            tag.split(":", 1)[1] if tag.startswith("resources:") else tag.split(".", 1)[1]
+            for node in nodes
+            for tag in tags[node]
+            if tag.startswith(("resources:", "resources."))
+        }
+    )
+    for name in named:
+        if name in profiles:
+            return profiles[name]
+    return profiles.get("__default__")
+
+
+def test_each_pod_gets_its_own_resources_profile(generated, request):
+    """compile renders a pod's settings once per resources profile and shares the text: in the
+    loaded DAG, every pod still has exactly its own profile's requests, limits and selector."""
+    manifest_file, config_file, _, _ = CASES[request.node.callspec.params["generated"]]
+    tags = {n["name"]: n.get("tags", []) for n in json.loads(manifest_file.read_text())["nodes"]}
+    profiles = yaml.safe_load(config_file.read_text())["run_config"].get("resources", {})
+    plan, summary = generated["plan"], generated["summary"]
+    dag = next(iter(generated["loaded"]["dags"].values()))
+    seen = set()
+    for group in plan["groups"]:
+        if group["kind"] != "default":  # the DAG's own pods: the ones that share settings
+            continue
+        task = dag["tasks"][summary["taskIds"][group["name"]]]
+        assert task["operator"] == POD
+        profile = expected_profile(group["nodes"], tags, profiles) or {}
+        seen.add(json.dumps(profile, sort_keys=True))
+
+        def quantities(key: str, profile: dict = profile) -> dict:
+            return {k: str(v) for k, v in (profile.get(key) or {}).items()}
+
+        resources = task["attrs"]["container_resources"]
+        if quantities("requests") or quantities("limits"):
+            assert resources == {
+                "requests": quantities("requests"),
+                "limits": quantities("limits"),
+            }, group["name"]
+        else:
+            assert resources in (None, {}), group["name"]
+        selector = profile.get("node_selectors") or {}
+        assert (task["attrs"]["node_selector"] or {}) == selector, group["name"]
+    # Nothing to tell apart without pods; the hostile manifests hold two profiles' pods.
+    if request.node.callspec.params["generated"].startswith("hostile"):
+        assert len(seen) == 2
