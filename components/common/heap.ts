@@ -12,7 +12,9 @@ export class Heap<T> {
     while (i > 0) {
       const parent = (i - 1) >> 1;
       if (this.compare(a[parent]!, a[i]!) <= 0) break;
-      [a[parent], a[i]] = [a[i]!, a[parent]!];
+      const t = a[parent]!; // a plain swap: destructuring allocates in cold code
+      a[parent] = a[i]!;
+      a[i] = t;
       i = parent;
     }
   }
@@ -30,7 +32,9 @@ export class Heap<T> {
         if (l < a.length && this.compare(a[l]!, a[m]!) < 0) m = l;
         if (r < a.length && this.compare(a[r]!, a[m]!) < 0) m = r;
         if (m === i) break;
-        [a[m], a[i]] = [a[i]!, a[m]!];
+        const t = a[m]!;
+        a[m] = a[i]!;
+        a[i] = t;
         i = m;
       }
     }

@@ -36,6 +36,8 @@ export interface PipelineGraph {
  * Builds the dependency graph of a manifest and checks what Kedro would reject: duplicate
  * node names, two producers of one dataset (transcoded names count as one), and cycles.
  */
+// Loops over nodes, inputs and edges are indexed: this runs once, unoptimised, in a CLI process,
+// where a for...of allocates an iterator and a result object per step.
 export function buildPipelineGraph(manifest: Manifest, source: string): PipelineGraph {
   const nodes = manifest.nodes;
   const firstIndex = new Map<string, number>();
@@ -84,7 +86,9 @@ export function buildPipelineGraph(manifest: Manifest, source: string): Pipeline
   const edgeFor = new Int32Array(nodes.length).fill(-1);
   for (let consumer = 0; consumer < nodes.length; consumer++) {
     const firstEdge = rawEdges.length;
-    for (const input of nodes[consumer]!.inputs) {
+    const inputs = nodes[consumer]!.inputs;
+    for (let k = 0; k < inputs.length; k++) {
+      const input = inputs[k]!;
       if (isParameter(input)) continue;
       const base = baseDatasetName(input);
       const made = producer.get(base);
@@ -143,12 +147,13 @@ export function buildPipelineGraph(manifest: Manifest, source: string): Pipeline
 }
 
 function isForward(edges: readonly Edge[]): boolean {
-  for (const e of edges) if (e.from >= e.to) return false;
+  for (let i = 0; i < edges.length; i++) if (edges[i]!.from >= edges[i]!.to) return false;
   return true;
 }
 
 function carries(edge: Edge, consumed: string): boolean {
-  for (const d of edge.datasets) if (d.consumed === consumed) return true;
+  const datasets = edge.datasets;
+  for (let i = 0; i < datasets.length; i++) if (datasets[i]!.consumed === consumed) return true;
   return false;
 }
 

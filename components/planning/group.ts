@@ -1,5 +1,6 @@
 import type { Edge, PipelineGraph } from "../manifest/graph";
 import { Heap } from "../common/heap";
+import { Pairs } from "../common/lists";
 import type { Catalog, Reason } from "./detect";
 import { firstNodeOf, groupName } from "./task-ids";
 
@@ -44,6 +45,8 @@ export interface GroupingOptions {
  *     keeps the group graph acyclic, and the number of levels is the fewest Spark jobs any
  *     plan without extra default nodes can have.
  */
+// The loops over nodes and edges are indexed: in a one-shot CLI process most of this code runs
+// unoptimised, where a for...of allocates an iterator and a result object per step.
 export function groupPipeline(
   graph: PipelineGraph,
   detected: readonly (Reason | null)[],
@@ -61,7 +64,9 @@ export function groupPipeline(
   for (let id = 0; id < edges.length; id++) {
     const e = edges[id]!;
     let memory = false;
-    for (const d of e.datasets) {
+    const datasets = e.datasets;
+    for (let i = 0; i < datasets.length; i++) {
+      const d = datasets[i]!;
       if (catalog.isInMemory(d.produced) || catalog.isInMemory(d.consumed)) {
         memory = true;
         break;
@@ -95,17 +100,19 @@ export function groupPipeline(
     if (compOfRoot[root] === -1) compOfRoot[root] = compCount++;
     compOf[v] = compOfRoot[root]!;
   }
-  const compSucc: number[][] = emptyLists(compCount);
-  for (const e of graph.edges) {
+  const compPairs = new Pairs(edges.length);
+  for (let id = 0; id < edges.length; id++) {
+    const e = edges[id]!;
     const a = compOf[e.from]!;
     const b = compOf[e.to]!;
-    if (a !== b) compSucc[a]!.push(b);
+    if (a !== b) compPairs.add(a, b);
   }
+  const compSucc = compPairs.bucket(compCount);
 
   // 2. Strongly connected components, emitted in reverse topological order.
   const sccOfComp = tarjan(compSucc);
   let sccCount = 0;
-  for (const s of sccOfComp) if (s >= sccCount) sccCount = s + 1;
+  for (let c = 0; c < compCount; c++) if (sccOfComp[c]! >= sccCount) sccCount = sccOfComp[c]! + 1;
   // Tarjan numbers SCCs sinks first; flip so that ids run in topological order.
   const sccOfNode = new Array<number>(n);
   for (let v = 0; v < n; v++) sccOfNode[v] = sccCount - 1 - sccOfComp[compOf[v]!]!;
@@ -115,17 +122,21 @@ export function groupPipeline(
   // 3. Spark levels, in topological order of the SCCs.
   const unitOf = new Array<number>(sccCount); // the group-to-be of each SCC
   if (options.groupSparkNodes) {
-    const sccPred: number[][] = emptyLists(sccCount);
-    for (const e of edges) {
+    const predPairs = new Pairs(edges.length);
+    for (let id = 0; id < edges.length; id++) {
+      const e = edges[id]!;
       const a = sccOfNode[e.from]!;
       const b = sccOfNode[e.to]!;
-      if (a !== b) sccPred[b]!.push(a);
+      if (a !== b) predPairs.add(b, a);
     }
+    const sccPred = predPairs.bucket(sccCount);
     // level: for a Spark SCC its level; for a default SCC the highest level upstream of it (-1: none).
     const level = new Array<number>(sccCount);
     for (let s = 0; s < sccCount; s++) {
       let best = sccSpark[s] ? 0 : -1;
-      for (const p of sccPred[s]!) {
+      const preds = sccPred[s]!;
+      for (let i = 0; i < preds.length; i++) {
+        const p = preds[i]!;
         const candidate = sccSpark[s] && !sccSpark[p] ? level[p]! + 1 : level[p]!;
         if (candidate > best) best = candidate;
       }
@@ -156,7 +167,8 @@ export function groupPipeline(
 
 /** True when an edge carries a Spark dataset (under either side's name). */
 function carriesSparkDataset(e: Edge, catalog: Catalog): boolean {
-  for (const d of e.datasets) {
+  for (let i = 0; i < e.datasets.length; i++) {
+    const d = e.datasets[i]!;
     if (catalog.sparkClassOf(d.produced) !== null || catalog.sparkClassOf(d.consumed) !== null) {
       return true;
     }
@@ -175,23 +187,29 @@ function buildGroups(
   const n = graph.nodes.length;
   let unitCount = 0;
   for (let v = 0; v < n; v++) unitCount = Math.max(unitCount, unitOfNodes[v]! + 1);
-  const members: number[][] = emptyLists(unitCount);
-  for (let v = 0; v < n; v++) members[unitOfNodes[v]!]!.push(v);
+  const memberPairs = new Pairs(n);
+  for (let v = 0; v < n; v++) memberPairs.add(unitOfNodes[v]!, v);
+  const members = memberPairs.bucket(unitCount);
   // Unit edges in first-seen order, each once: every crossing edge is listed under its
   // source unit, then each list keeps the first copy of each target (a stamp per target
   // instead of a set of pairs).
-  const succ: number[][] = emptyLists(unitCount);
-  for (const e of graph.edges) {
+  const edges = graph.edges;
+  const succPairs = new Pairs(edges.length);
+  for (let id = 0; id < edges.length; id++) {
+    const e = edges[id]!;
     const a = unitOfNodes[e.from]!;
     const b = unitOfNodes[e.to]!;
-    if (a !== b) succ[a]!.push(b);
+    if (a !== b) succPairs.add(a, b);
   }
+  const succ = succPairs.bucket(unitCount);
   const indegree = new Int32Array(unitCount);
   const listedFor = new Int32Array(unitCount).fill(-1);
   for (let a = 0; a < unitCount; a++) {
     const targets = succ[a]!;
     let kept = 0;
-    for (const b of targets) {
+    const listed = targets.length;
+    for (let i = 0; i < listed; i++) {
+      const b = targets[i]!;
       if (listedFor[b] === a) continue;
       listedFor[b] = a;
       targets[kept++] = b;
@@ -209,7 +227,9 @@ function buildGroups(
   while (ready.size > 0) {
     const u = ready.pop();
     order.push(u);
-    for (const w of succ[u]!) {
+    const targets = succ[u]!;
+    for (let i = 0; i < targets.length; i++) {
+      const w = targets[i]!;
       indegree[w]! -= 1;
       if (indegree[w] === 0) ready.push(w);
     }
@@ -230,10 +250,12 @@ function buildGroups(
     const nodes = members[order[g]!]!;
     let kind: Group["kind"] = "default";
     const upstream: number[] = [];
-    for (const v of nodes) {
+    for (let i = 0; i < nodes.length; i++) {
+      const v = nodes[i]!;
       if (detected[v] !== null) kind = "spark";
-      for (const id of graph.inEdges[v]!) {
-        const up = groupOf[graph.edges[id]!.from]!;
+      const inEdges = graph.inEdges[v]!;
+      for (let j = 0; j < inEdges.length; j++) {
+        const up = groupOf[edges[inEdges[j]!]!.from]!;
         if (up !== g && upstreamOf[up] !== g) {
           upstreamOf[up] = g;
           upstream.push(up);
@@ -244,7 +266,8 @@ function buildGroups(
       name: "",
       kind,
       nodes,
-      upstream: upstream.sort(ascending),
+      // Most groups wait for one group or none: V8's sort copies even those into a work array.
+      upstream: upstream.length > 1 ? upstream.sort(ascending) : upstream,
       reasons: NO_REASONS,
     };
   }
@@ -294,7 +317,8 @@ function explainMembers(
   const reasons = new Map<number, Reason>();
   group.reasons = reasons;
   const name = (v: number) => JSON.stringify(graph.nodes[v]!.name);
-  for (const v of group.nodes) {
+  for (let i = 0; i < group.nodes.length; i++) {
+    const v = group.nodes[i]!;
     const own = detected[v];
     if (own !== null && own !== undefined) {
       reasons.set(v, own);
@@ -391,12 +415,6 @@ function tarjan(succ: readonly number[][]): Int32Array {
 
 /** The reasons of a group that needs none (a lone default node): one shared, empty map. */
 const NO_REASONS: ReadonlyMap<number, Reason> = new Map();
-
-function emptyLists(count: number): number[][] {
-  const lists = new Array<number[]>(count);
-  for (let i = 0; i < count; i++) lists[i] = [];
-  return lists;
-}
 
 function ascending(a: number, b: number): number {
   return a - b;

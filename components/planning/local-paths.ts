@@ -24,7 +24,10 @@ export function checkLocalPathsAcrossTasks(
   // The entries that would be a problem if two tasks shared them, judged once per entry
   // (usually none, and then no edge needs a look).
   const unshared = new Map<string, DatasetLocation>();
-  for (const name of Object.keys(manifest.datasets)) {
+  const names = Object.keys(manifest.datasets);
+  for (let i = 0; i < names.length; i++) {
+    // Indexed: one step per catalog entry, in code that runs once and unoptimised.
+    const name = names[i]!;
     const location = manifest.datasets[name]!.location;
     if (!location || !location.local || catalog.isInMemory(name)) continue;
     if (!isUnderShared(location, shared)) unshared.set(name, location);

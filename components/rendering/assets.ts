@@ -70,7 +70,10 @@ export function assetUriOf(location: DatasetLocation | null | undefined): string
 export function datasetAssetUris(manifest: Manifest): Map<string, string> {
   // Only the entries that have a URI are sorted (most datasets have none).
   const withUri: [string, string][] = [];
-  for (const name of Object.keys(manifest.datasets)) {
+  const names = Object.keys(manifest.datasets);
+  for (let i = 0; i < names.length; i++) {
+    // Indexed: one step per catalog entry, in code that runs once and unoptimised.
+    const name = names[i]!;
     const uri = assetUriOf(manifest.datasets[name]!.location);
     if (uri !== null) withUri.push([name, uri]);
   }

@@ -162,10 +162,16 @@ export function defaultArgs(config: RunConfig): PolicyKwarg[] {
 export function taskKwargs(group: TaskPolicy, config: RunConfig, pod: boolean): PolicyKwarg[] {
   const defaults = config.policies[DEFAULT_POLICY] ?? EMPTY_POLICY;
   // A plain loop: this runs once per task (a flatMap made five arrays per task).
+  // Indexed, no destructuring: unoptimised (this runs once per task), `for (const [k, n, d] of
+  // AIRFLOW_NAMES)` allocates two iterators and five result objects per entry.
   const out: PolicyKwarg[] = [];
-  for (const [key, name, duration] of AIRFLOW_NAMES) {
+  for (let i = 0; i < AIRFLOW_NAMES.length; i++) {
+    const entry = AIRFLOW_NAMES[i]!;
+    const key = entry[0];
     const value = group[key];
-    if (value !== null && value !== defaults[key]) out.push({ name, value, duration });
+    if (value !== null && value !== defaults[key]) {
+      out.push({ name: entry[1], value, duration: entry[2] });
+    }
   }
   if (pod && group.startupTimeout !== null) {
     out.push({ name: "startup_timeout_seconds", value: group.startupTimeout, duration: false });
@@ -175,7 +181,9 @@ export function taskKwargs(group: TaskPolicy, config: RunConfig, pod: boolean): 
 
 /** Whether a tag list holds a `policies.<name>` tag (what policyTags would find). */
 function hasPolicyTag(tags: readonly string[]): boolean {
-  for (const tag of tags) if (tag.startsWith("policies") && TAG.test(tag)) return true;
+  for (let i = 0; i < tags.length; i++) {
+    if (tags[i]!.startsWith("policies") && TAG.test(tags[i]!)) return true;
+  }
   return false;
 }
 
@@ -209,7 +217,10 @@ export function groupPolicies(
 ): TaskPolicy[] {
   // Only the nodes with a policy tag (node names are unique: manifest/graph.ts checks).
   const tagged = new Map<string, readonly string[]>();
-  for (const n of manifest.nodes) if (hasPolicyTag(n.tags)) tagged.set(n.name, n.tags);
+  const nodes = manifest.nodes;
+  for (let i = 0; i < nodes.length; i++) {
+    if (hasPolicyTag(nodes[i]!.tags)) tagged.set(nodes[i]!.name, nodes[i]!.tags);
+  }
   const shared = nodePolicy("", [], config, source);
   const cache = new Map<string, TaskPolicy>();
   const policyOfNode = (node: string): TaskPolicy => {

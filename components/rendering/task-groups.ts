@@ -102,7 +102,8 @@ export function planTaskGroups(
   taskIds: readonly string[],
 ): TaskGroupPlan {
   const nsOfNode = new Map<string, string | null>();
-  for (const n of manifest.nodes) nsOfNode.set(n.name, n.namespace);
+  const nodes = manifest.nodes;
+  for (let i = 0; i < nodes.length; i++) nsOfNode.set(nodes[i]!.name, nodes[i]!.namespace);
   const namespaceOf = new Array<string | null>(plan.groups.length);
   const used = new Set<string>();
   const seen = new Set<string>();

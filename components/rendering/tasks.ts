@@ -141,7 +141,8 @@ export function nodesArgument(
 export function groupDoc(group: PlanGroup): string {
   // One string built in place: this runs for every node of the plan.
   let doc = `**${group.kind === "spark" ? "Spark job" : "Pod"}** running ${group.nodes.length} Kedro node(s):\n`;
-  for (const node of group.nodes) {
+  for (let i = 0; i < group.nodes.length; i++) {
+    const node = group.nodes[i]!;
     const reason = group.reasons[node];
     doc += `\n- \`${noBackticks(node)}\``;
     if (reason) doc += `: ${reason.code}, ${noBackticks(reason.evidence)}`;
@@ -165,10 +166,13 @@ function resourceTagIndex(manifest: Manifest): Map<string, string[]> {
   let index = resourceTagIndexes.get(manifest);
   if (index === undefined) {
     index = new Map();
-    for (const node of manifest.nodes) {
+    const nodes = manifest.nodes;
+    for (let i = 0; i < nodes.length; i++) {
+      const node = nodes[i]!;
       let names: string[] | null = null;
       // `resources:<name>` is the seed's tag; Kedro 0.19+ allows no colon, so `resources.<name>` too.
-      for (const tag of node.tags) {
+      for (let j = 0; j < node.tags.length; j++) {
+        const tag = node.tags[j]!;
         if (tag.startsWith("resources:") || tag.startsWith("resources.")) {
           (names ??= []).push(tag.slice(10));
         }
@@ -195,11 +199,11 @@ export function profileOf(
   const index = resourceTagIndex(manifest);
   let tags: Set<string> | null = null;
   if (index.size > 0) {
-    for (const name of group.nodes) {
-      const names = index.get(name);
+    for (let i = 0; i < group.nodes.length; i++) {
+      const names = index.get(group.nodes[i]!);
       if (names === undefined) continue;
       tags ??= new Set();
-      for (const tag of names) tags.add(tag);
+      for (let j = 0; j < names.length; j++) tags.add(names[j]!);
     }
   }
   if (tags !== null) {

@@ -47,8 +47,8 @@ export const HELPERS: Record<string, HelperDelegate> = {
   // once where the text is written), which took fewer instructions than an array and a join.
   eachFlat: (items: readonly unknown[], options: HelperOptions) => {
     let out = "";
-    for (const item of items) {
-      const part = options.fn(item);
+    for (let i = 0; i < items.length; i++) {
+      const part = options.fn(items[i]);
       Buffer.byteLength(part); // any full read flattens the string
       out += part;
     }
