@@ -44,9 +44,10 @@ export interface GroupingOptions {
  *     no path between them through a default node, so the merge pulls no default node in and
  *     keeps the group graph acyclic, and the number of levels is the fewest Spark jobs any
  *     plan without extra default nodes can have.
+ *
+ * The loops over nodes and edges are indexed: in a one-shot CLI process most of this code runs
+ * unoptimised, where a for...of allocates an iterator and a result object per step.
  */
-// The loops over nodes and edges are indexed: in a one-shot CLI process most of this code runs
-// unoptimised, where a for...of allocates an iterator and a result object per step.
 export function groupPipeline(
   graph: PipelineGraph,
   detected: readonly (Reason | null)[],
