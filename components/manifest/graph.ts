@@ -35,8 +35,7 @@ export interface PipelineGraph {
 /**
  * Builds the dependency graph of a manifest and checks what Kedro would reject: duplicate
  * node names, two producers of one dataset (transcoded names count as one), and cycles.
- * Its loops over nodes, inputs and edges are indexed: this runs once, unoptimised, in a CLI
- * process, where a for...of allocates an iterator and a result object per step.
+ * Indexed loops: unoptimised, a for...of allocates per step (docs/performance.md, sixth round).
  */
 export function buildPipelineGraph(manifest: Manifest, source: string): PipelineGraph {
   const nodes = manifest.nodes;

@@ -45,8 +45,7 @@ export interface GroupingOptions {
  *     keeps the group graph acyclic, and the number of levels is the fewest Spark jobs any
  *     plan without extra default nodes can have.
  *
- * The loops over nodes and edges are indexed: in a one-shot CLI process most of this code runs
- * unoptimised, where a for...of allocates an iterator and a result object per step.
+ * Indexed loops: unoptimised, a for...of allocates per step (docs/performance.md, sixth round).
  */
 export function groupPipeline(
   graph: PipelineGraph,

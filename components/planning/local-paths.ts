@@ -26,7 +26,7 @@ export function checkLocalPathsAcrossTasks(
   const unshared = new Map<string, DatasetLocation>();
   const names = Object.keys(manifest.datasets);
   for (let i = 0; i < names.length; i++) {
-    // Indexed: one step per catalog entry, in code that runs once and unoptimised.
+    // Indexed loops: unoptimised, a for...of allocates per step (docs/performance.md, sixth round).
     const name = names[i]!;
     const location = manifest.datasets[name]!.location;
     if (!location || !location.local || catalog.isInMemory(name)) continue;

@@ -243,8 +243,9 @@ export function buildDagView(inputs: DagInputs): DagView {
   // The plan's edges, between the tasks that run the groups.
   for (let g = 0; g < ups.length; g++) {
     const upstream = ups[g]!;
-    for (let i = 0; i < upstream.length; i++)
+    for (let i = 0; i < upstream.length; i++) {
       edges.push({ from: varOf(upstream[i]!), to: varOf(g) });
+    }
   }
   // Tasks read in plan order: the groups as planned, the cluster just before the first Spark
   // job (it waits for the tasks before it), then the closing tasks.
